@@ -1,0 +1,55 @@
+// Model metadata: the "colorize.json" extra file carried inside every model
+// archive. Format documented in models/README.md. No LibTorch here.
+#pragma once
+
+#include <string>
+
+namespace colorize {
+
+/// Name of the extra file inside the TorchScript archive.
+inline constexpr const char *kMetadataFileName = "colorize.json";
+/// The only format_version this build reads and writes.
+inline constexpr int kFormatVersion = 1;
+
+/// What the network predicts from L.
+enum class ColorSpace { Lab, Rgb };
+
+/// How L goes into the network and a,b come out of it:
+///   x = L / l_scale + l_offset      (L in 0..100)
+///   a,b = y * ab_scale              (Lab models)
+///   rgb = (y + 1) / 2               (RGB models)
+struct Normalization {
+  double l_scale = 50.0;
+  double l_offset = -1.0;
+  double ab_scale = 110.0;
+};
+
+struct ModelInfo {
+  int format_version = kFormatVersion;
+  ColorSpace color_space = ColorSpace::Lab;
+  int input_size = 256;     ///< working resolution (short side) of training
+  int size_multiple = 256;  ///< forward() needs H, W multiples of this
+  Normalization normalization;
+  std::string name;
+  std::string description;
+  std::string license;
+  std::string architecture_json = "{}";  ///< free-form object, serialized
+  std::string training_json = "{}";      ///< free-form object, serialized
+
+  /// 2 for Lab models (a,b), 3 for RGB models (R,G,B).
+  int output_channels() const { return color_space == ColorSpace::Lab ? 2 : 3; }
+};
+
+const char *to_string(ColorSpace space);
+
+/// Parses and validates colorize.json text. `origin` (usually the model
+/// file's path) starts every error message. Unknown keys are ignored.
+/// Throws ModelError on invalid JSON, missing required keys or wrong types.
+ModelInfo parse_model_info(const std::string &json_text,
+                           const std::string &origin);
+
+/// Serializes to colorize.json text (pretty-printed); parse_model_info()
+/// of the result gives back an equal ModelInfo.
+std::string serialize_model_info(const ModelInfo &info);
+
+}  // namespace colorize

@@ -1,0 +1,57 @@
+// A loaded colorization model: TorchScript module + metadata + device.
+// The header does not include LibTorch (pimpl), so only model.cpp pays for
+// the torch headers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "colorize/metadata.h"
+
+namespace colorize {
+
+enum class Device { Auto, Cpu, Cuda };
+
+/// "auto", "cpu" or "cuda" -> Device; throws Error naming the bad value.
+Device parse_device(const std::string &name);
+const char *to_string(Device device);
+
+struct LoadOptions {
+  /// Auto = CUDA when LibTorch was built with it and a GPU is present.
+  Device device = Device::Auto;
+  /// Intra-op threads for the CPU; 0 = all cores of the machine.
+  int threads = 0;
+};
+
+class Model {
+ public:
+  /// Loads the archive, reads and validates colorize.json, moves the module
+  /// to the chosen device, puts it in eval mode and checks with one tiny
+  /// forward pass that it returns info().output_channels() channels.
+  /// Throws ModelError (file/format problems) or DeviceError.
+  static Model load(const std::string &path, const LoadOptions &options = {});
+
+  Model(Model &&) noexcept;
+  Model &operator=(Model &&) noexcept;
+  ~Model();
+
+  const ModelInfo &info() const;
+  const std::string &path() const;
+  /// "cpu" or "cuda:N".
+  std::string device_name() const;
+
+  /// Raw network call. `x` is the normalised input, CV_32FC1, H and W
+  /// multiples of info().size_multiple. Returns the raw output as
+  /// CV_32FC(output_channels) of the same H x W (interleaved channels).
+  /// Thread-compatible, not thread-safe.
+  cv::Mat forward(const cv::Mat &x) const;
+
+ private:
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace colorize

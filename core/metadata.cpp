@@ -1,0 +1,1 @@
+#include "colorize/metadata.h"
