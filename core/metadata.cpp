@@ -1,1 +1,262 @@
+// colorize.json parsing and writing with json-glib. Format: models/README.md.
 #include "colorize/metadata.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include <json-glib/json-glib.h>
+
+#include "colorize/error.h"
+
+namespace colorize {
+namespace {
+
+struct GObjectUnref {
+  void operator()(gpointer p) const { g_object_unref(p); }
+};
+template <typename T>
+using GObjectPtr = std::unique_ptr<T, GObjectUnref>;
+
+struct GErrorFree {
+  void operator()(GError *e) const { g_error_free(e); }
+};
+
+/// Reads typed values from one JSON object; every error starts with the
+/// prefix ("<file>: colorize.json: ") and names the key.
+class Reader {
+ public:
+  Reader(JsonObject *object, std::string prefix, std::string path = "")
+      : object_(object), prefix_(std::move(prefix)), path_(std::move(path)) {}
+
+  [[noreturn]] void fail(const std::string &problem) const {
+    throw ModelError(prefix_ + problem);
+  }
+
+  bool has(const char *key) const {
+    return json_object_has_member(object_, key);
+  }
+
+  /// The member, or nullptr when absent (required members fail instead).
+  JsonNode *member(const char *key, bool required) const {
+    JsonNode *node = json_object_get_member(object_, key);
+    if (node == nullptr && required)
+      fail("required key \"" + name(key) + "\" is missing");
+    return node;
+  }
+
+  int integer(const char *key) const {
+    JsonNode *node = member(key, true);
+    const GType type = value_type(node);
+    if (type == G_TYPE_INT64) {
+      const gint64 v = json_node_get_int(node);
+      if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+        fail("\"" + name(key) + "\" is out of range");
+      return static_cast<int>(v);
+    }
+    if (type == G_TYPE_DOUBLE) {
+      const double v = json_node_get_double(node);
+      if (std::floor(v) != v)
+        fail("\"" + name(key) + "\" must be a whole number, got " + text(node));
+      if (std::fabs(v) > std::numeric_limits<int>::max())
+        fail("\"" + name(key) + "\" is out of range");
+      return static_cast<int>(v);
+    }
+    fail("\"" + name(key) + "\" must be an integer, got " + describe(node));
+  }
+
+  double number(const char *key, double fallback) const {
+    JsonNode *node = member(key, false);
+    if (node == nullptr) return fallback;
+    const GType type = value_type(node);
+    if (type == G_TYPE_INT64) return static_cast<double>(json_node_get_int(node));
+    if (type == G_TYPE_DOUBLE) return json_node_get_double(node);
+    fail("\"" + name(key) + "\" must be a number, got " + describe(node));
+  }
+
+  std::string string(const char *key, bool required,
+                     const std::string &fallback = "") const {
+    JsonNode *node = member(key, required);
+    if (node == nullptr) return fallback;
+    if (value_type(node) != G_TYPE_STRING)
+      fail("\"" + name(key) + "\" must be a string, got " + describe(node));
+    return json_node_get_string(node);
+  }
+
+  /// An optional object member, or nullptr when absent.
+  JsonNode *object(const char *key) const {
+    JsonNode *node = member(key, false);
+    if (node != nullptr && !JSON_NODE_HOLDS_OBJECT(node))
+      fail("\"" + name(key) + "\" must be an object, got " + describe(node));
+    return node;
+  }
+
+  std::string name(const char *key) const { return path_ + key; }
+
+ private:
+  static GType value_type(JsonNode *node) {
+    return JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
+  }
+
+  static std::string text(JsonNode *node) {
+    gchar *s = json_to_string(node, FALSE);
+    std::string result = s;
+    g_free(s);
+    return result;
+  }
+
+  static std::string describe(JsonNode *node) {
+    if (JSON_NODE_HOLDS_NULL(node)) return "null";
+    if (JSON_NODE_HOLDS_OBJECT(node)) return "an object";
+    if (JSON_NODE_HOLDS_ARRAY(node)) return "an array";
+    if (value_type(node) == G_TYPE_STRING) return "the string " + text(node);
+    return text(node);
+  }
+
+  JsonObject *object_;
+  std::string prefix_;
+  std::string path_;
+};
+
+ColorSpace parse_color_space(const Reader &r) {
+  const std::string value = r.string("color_space", true);
+  if (value == "lab") return ColorSpace::Lab;
+  if (value == "rgb") return ColorSpace::Rgb;
+  r.fail("\"color_space\" must be \"lab\" or \"rgb\", got \"" + value + "\"");
+}
+
+/// Serialized text of an optional free-form object member ("{}" if absent).
+std::string object_text(const Reader &r, const char *key) {
+  JsonNode *node = r.object(key);
+  if (node == nullptr) return "{}";
+  gchar *s = json_to_string(node, FALSE);
+  std::string result = s;
+  g_free(s);
+  return result;
+}
+
+/// Parses `text` that must hold a JSON object (for architecture/training).
+JsonNode *parse_object(const std::string &text, const char *what) {
+  GObjectPtr<JsonParser> parser(json_parser_new());
+  GError *raw = nullptr;
+  if (!json_parser_load_from_data(parser.get(), text.c_str(), -1, &raw)) {
+    std::unique_ptr<GError, GErrorFree> error(raw);
+    throw ModelError(std::string("model metadata: ") + what +
+                     " is not valid JSON: " + error->message);
+  }
+  JsonNode *root = json_parser_get_root(parser.get());
+  if (root == nullptr || !JSON_NODE_HOLDS_OBJECT(root))
+    throw ModelError(std::string("model metadata: ") + what + " must be a JSON object");
+  return json_node_copy(root);
+}
+
+}  // namespace
+
+const char *to_string(ColorSpace space) {
+  return space == ColorSpace::Lab ? "lab" : "rgb";
+}
+
+ModelInfo parse_model_info(const std::string &json_text,
+                           const std::string &origin) {
+  const std::string prefix = origin + ": " + kMetadataFileName + ": ";
+  GObjectPtr<JsonParser> parser(json_parser_new());
+  GError *raw = nullptr;
+  if (!json_parser_load_from_data(parser.get(), json_text.data(),
+                                  static_cast<gssize>(json_text.size()), &raw)) {
+    std::unique_ptr<GError, GErrorFree> error(raw);
+    throw ModelError(prefix + "not valid JSON: " + error->message);
+  }
+  JsonNode *root = json_parser_get_root(parser.get());
+  if (root == nullptr || !JSON_NODE_HOLDS_OBJECT(root))
+    throw ModelError(prefix + "the top level must be a JSON object");
+  const Reader r(json_node_get_object(root), prefix);
+
+  ModelInfo info;
+  info.format_version = r.integer("format_version");
+  if (info.format_version > kFormatVersion)
+    r.fail("format_version " + std::to_string(info.format_version) +
+           " was made by a newer version of colorize (this one reads version " +
+           std::to_string(kFormatVersion) + ")");
+  if (info.format_version < kFormatVersion)
+    r.fail("format_version " + std::to_string(info.format_version) +
+           " is not valid (must be " + std::to_string(kFormatVersion) + ")");
+
+  info.color_space = parse_color_space(r);
+  info.input_size = r.integer("input_size");
+  if (info.input_size <= 0)
+    r.fail("\"input_size\" must be positive, got " + std::to_string(info.input_size));
+  info.size_multiple = r.integer("size_multiple");
+  if (info.size_multiple <= 0)
+    r.fail("\"size_multiple\" must be positive, got " + std::to_string(info.size_multiple));
+
+  if (JsonNode *node = r.object("normalization")) {
+    const Reader n(json_node_get_object(node), prefix, "normalization.");
+    Normalization &norm = info.normalization;
+    norm.l_scale = n.number("l_scale", norm.l_scale);
+    norm.l_offset = n.number("l_offset", norm.l_offset);
+    norm.ab_scale = n.number("ab_scale", norm.ab_scale);
+    if (norm.l_scale == 0.0) n.fail("\"normalization.l_scale\" must not be 0");
+    if (norm.ab_scale == 0.0) n.fail("\"normalization.ab_scale\" must not be 0");
+  }
+
+  info.name = r.string("name", false);
+  info.description = r.string("description", false);
+  info.license = r.string("license", false);
+  info.architecture_json = object_text(r, "architecture");
+  info.training_json = object_text(r, "training");
+  return info;
+}
+
+std::string serialize_model_info(const ModelInfo &info) {
+  GObjectPtr<JsonBuilder> b(json_builder_new());
+  json_builder_begin_object(b.get());
+  json_builder_set_member_name(b.get(), "format_version");
+  json_builder_add_int_value(b.get(), info.format_version);
+  json_builder_set_member_name(b.get(), "color_space");
+  json_builder_add_string_value(b.get(), to_string(info.color_space));
+  json_builder_set_member_name(b.get(), "input_size");
+  json_builder_add_int_value(b.get(), info.input_size);
+  json_builder_set_member_name(b.get(), "size_multiple");
+  json_builder_add_int_value(b.get(), info.size_multiple);
+
+  json_builder_set_member_name(b.get(), "normalization");
+  json_builder_begin_object(b.get());
+  json_builder_set_member_name(b.get(), "l_scale");
+  json_builder_add_double_value(b.get(), info.normalization.l_scale);
+  json_builder_set_member_name(b.get(), "l_offset");
+  json_builder_add_double_value(b.get(), info.normalization.l_offset);
+  json_builder_set_member_name(b.get(), "ab_scale");
+  json_builder_add_double_value(b.get(), info.normalization.ab_scale);
+  json_builder_end_object(b.get());
+
+  const std::pair<const char *, const std::string *> strings[] = {
+      {"name", &info.name}, {"description", &info.description},
+      {"license", &info.license}};
+  for (const auto &[key, value] : strings) {
+    if (value->empty()) continue;
+    json_builder_set_member_name(b.get(), key);
+    json_builder_add_string_value(b.get(), value->c_str());
+  }
+  const std::pair<const char *, const std::string *> objects[] = {
+      {"architecture", &info.architecture_json},
+      {"training", &info.training_json}};
+  for (const auto &[key, value] : objects) {
+    json_builder_set_member_name(b.get(), key);
+    json_builder_add_value(b.get(), parse_object(*value, key));  // takes ownership
+  }
+  json_builder_end_object(b.get());
+
+  JsonNode *root = json_builder_get_root(b.get());
+  GObjectPtr<JsonGenerator> gen(json_generator_new());
+  json_generator_set_pretty(gen.get(), TRUE);
+  json_generator_set_indent(gen.get(), 2);
+  json_generator_set_root(gen.get(), root);
+  json_node_unref(root);
+  gchar *text = json_generator_to_data(gen.get(), nullptr);
+  std::string result = text;
+  g_free(text);
+  result += '\n';
+  return result;
+}
+
+}  // namespace colorize

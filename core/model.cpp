@@ -1,1 +1,200 @@
+// Model loading and the raw network call. The only core file that includes
+// LibTorch.
 #include "colorize/model.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <torch/cuda.h>
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include "colorize/error.h"
+
+namespace colorize {
+namespace {
+
+/// First line of a LibTorch error, without the C++ backtrace.
+std::string short_reason(const c10::Error &e) {
+  std::string text = e.what_without_backtrace();
+  const auto end = text.find('\n');
+  if (end != std::string::npos) text.resize(end);
+  return text;
+}
+
+std::string shape_string(const at::IntArrayRef &sizes) {
+  std::ostringstream s;
+  s << sizes;
+  return s.str();
+}
+
+torch::Device choose_device(Device wanted) {
+  if (wanted == Device::Cpu) return torch::Device(torch::kCPU);
+  const bool built_with_cuda = c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA);
+  if (built_with_cuda && torch::cuda::is_available())
+    return torch::Device(torch::kCUDA, 0);
+  if (wanted == Device::Auto) return torch::Device(torch::kCPU);
+  throw DeviceError(
+      built_with_cuda
+          ? "cannot use device \"cuda\": no CUDA device found (LibTorch has "
+            "CUDA support, but no usable GPU or driver is present)"
+          : "cannot use device \"cuda\": LibTorch was built without CUDA "
+            "(build against a CUDA LibTorch with -Dlibtorch_dir=...)");
+}
+
+torch::jit::Module load_archive(const std::string &path, std::string &metadata) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status))
+    throw ModelError(path + ": no such file");
+  if (!std::filesystem::is_regular_file(status))
+    throw ModelError(path + ": not a regular file");
+
+  torch::jit::ExtraFilesMap extra{{kMetadataFileName, ""}};
+  torch::jit::Module module;
+  try {
+    // Load on the CPU; the module is moved to its device afterwards, so an
+    // archive saved from a GPU loads on a CPU-only machine.
+    module = torch::jit::load(path, torch::Device(torch::kCPU), extra);
+  } catch (const c10::Error &e) {
+    throw ModelError(path + ": not a TorchScript model file (" + short_reason(e) + ")");
+  } catch (const std::exception &e) {
+    throw ModelError(path + ": not a TorchScript model file (" + e.what() + ")");
+  }
+  metadata = extra[kMetadataFileName];
+  if (metadata.empty())
+    throw ModelError(path + ": the TorchScript archive has no " +
+                     std::string(kMetadataFileName) +
+                     " metadata (see models/README.md for how to add it)");
+  if (!module.find_method("forward"))
+    throw ModelError(path + ": the TorchScript module has no forward() method");
+  return module;
+}
+
+}  // namespace
+
+Device parse_device(const std::string &name) {
+  if (name == "auto") return Device::Auto;
+  if (name == "cpu") return Device::Cpu;
+  if (name == "cuda") return Device::Cuda;
+  throw Error("unknown device \"" + name + "\" (use auto, cpu or cuda)");
+}
+
+const char *to_string(Device device) {
+  switch (device) {
+    case Device::Auto: return "auto";
+    case Device::Cpu: return "cpu";
+    case Device::Cuda: return "cuda";
+  }
+  return "?";
+}
+
+struct Model::Impl {
+  torch::jit::Module module;
+  ModelInfo info;
+  std::string path;
+  torch::Device device{torch::kCPU};
+
+  /// Runs forward() on a [1,1,H,W] float tensor and checks the result is a
+  /// [1,C,H,W] tensor. Returns it as float32 on the CPU.
+  torch::Tensor run(const torch::Tensor &x) {
+    c10::InferenceMode guard;
+    torch::jit::IValue result;
+    try {
+      result = module.forward({x.to(device)});
+    } catch (const c10::Error &e) {
+      throw ModelError(path + ": forward() failed on an input of shape " +
+                       shape_string(x.sizes()) + ": " + short_reason(e));
+    } catch (const std::exception &e) {
+      throw ModelError(path + ": forward() failed on an input of shape " +
+                       shape_string(x.sizes()) + ": " + e.what());
+    }
+    if (!result.isTensor())
+      throw ModelError(path + ": forward() returns " + result.tagKind() +
+                       " instead of a tensor");
+    torch::Tensor y = result.toTensor();
+    const int channels = info.output_channels();
+    if (y.dim() == 4 && y.size(0) == 1 && y.size(1) != channels)
+      throw ModelError(path + ": forward() returns " + std::to_string(y.size(1)) +
+                       " channels but color_space \"" + to_string(info.color_space) +
+                       "\" needs " + std::to_string(channels));
+    if (y.dim() != 4 || y.size(0) != 1 || y.size(2) != x.size(2) || y.size(3) != x.size(3))
+      throw ModelError(path + ": forward() returns shape " + shape_string(y.sizes()) +
+                       " for an input of shape " + shape_string(x.sizes()) +
+                       "; expected [1, " + std::to_string(channels) + ", " +
+                       std::to_string(x.size(2)) + ", " + std::to_string(x.size(3)) + "]");
+    if (!y.is_floating_point())
+      throw ModelError(path + ": forward() returns a tensor of type " +
+                       std::string(c10::toString(y.scalar_type())) +
+                       ", not floating point");
+    return y.to(torch::kCPU, torch::kFloat);
+  }
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model &&) noexcept = default;
+Model &Model::operator=(Model &&) noexcept = default;
+Model::~Model() = default;
+
+Model Model::load(const std::string &path, const LoadOptions &options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  std::string metadata;
+  impl->module = load_archive(path, metadata);
+  impl->info = parse_model_info(metadata, path);
+  impl->device = choose_device(options.device);
+
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+
+  impl->module.eval();
+  try {
+    // Floating parameters and buffers become float32 (a file saved in half
+    // precision loads too); integer buffers keep their type.
+    impl->module.to(impl->device, torch::kFloat);
+  } catch (const c10::Error &e) {
+    throw ModelError(path + ": cannot move the model to " + impl->device.str() +
+                     ": " + short_reason(e));
+  }
+
+  const int m = impl->info.size_multiple;
+  impl->run(torch::zeros({1, 1, m, m}));
+  return Model(std::move(impl));
+}
+
+const ModelInfo &Model::info() const { return impl_->info; }
+const std::string &Model::path() const { return impl_->path; }
+std::string Model::device_name() const { return impl_->device.str(); }
+
+cv::Mat Model::forward(const cv::Mat &x) const {
+  if (x.type() != CV_32FC1)
+    throw ImageError("model input must be CV_32FC1 (one float channel), got " +
+                     cv::typeToString(x.type()));
+  const int m = impl_->info.size_multiple;
+  if (x.empty() || x.rows % m != 0 || x.cols % m != 0)
+    throw ImageError("model input is " + std::to_string(x.cols) + "x" +
+                     std::to_string(x.rows) + "; width and height must be positive multiples of " +
+                     std::to_string(m));
+
+  const cv::Mat input = x.isContinuous() ? x : x.clone();
+  // Cloned so that a model that works in place cannot write into `x`.
+  const torch::Tensor t =
+      torch::from_blob(const_cast<float *>(input.ptr<float>()), {1, 1, x.rows, x.cols},
+                       torch::kFloat)
+          .clone();
+  const torch::Tensor y = impl_->run(t).squeeze(0).permute({1, 2, 0}).contiguous();
+
+  const int channels = impl_->info.output_channels();
+  cv::Mat out(x.rows, x.cols, CV_32FC(channels));
+  std::memcpy(out.ptr<float>(), y.data_ptr<float>(),
+              static_cast<size_t>(y.numel()) * sizeof(float));
+  return out;
+}
+
+}  // namespace colorize

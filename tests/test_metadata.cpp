@@ -1,0 +1,239 @@
+// colorize.json parsing, validation and writing.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "colorize/error.h"
+#include "colorize/metadata.h"
+
+namespace {
+
+using colorize::ColorSpace;
+using colorize::ModelError;
+using colorize::ModelInfo;
+using colorize::parse_model_info;
+
+const char *kOrigin = "/models/m.pt";
+
+/// A colorize.json object as (key, raw JSON value) pairs, so tests can drop
+/// or replace single keys.
+using Members = std::vector<std::pair<std::string, std::string>>;
+
+Members valid_members() {
+  return {{"format_version", "1"},
+          {"color_space", "\"lab\""},
+          {"input_size", "256"},
+          {"size_multiple", "128"}};
+}
+
+std::string to_json(const Members &members) {
+  std::string text = "{";
+  for (const auto &[key, value] : members) {
+    if (text.size() > 1) text += ", ";
+    text += "\"" + key + "\": " + value;
+  }
+  return text + "}";
+}
+
+Members with(Members members, const std::string &key, const std::string &value) {
+  for (auto &m : members) {
+    if (m.first == key) {
+      m.second = value;
+      return members;
+    }
+  }
+  members.emplace_back(key, value);
+  return members;
+}
+
+/// The ModelError message parse_model_info() throws for `text`, or "" if
+/// it does not throw.
+std::string error_for(const std::string &text) {
+  try {
+    parse_model_info(text, kOrigin);
+  } catch (const ModelError &e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Metadata, MinimalFileGetsDefaults) {
+  const ModelInfo info = parse_model_info(to_json(valid_members()), kOrigin);
+  EXPECT_EQ(info.format_version, 1);
+  EXPECT_EQ(info.color_space, ColorSpace::Lab);
+  EXPECT_EQ(info.output_channels(), 2);
+  EXPECT_EQ(info.input_size, 256);
+  EXPECT_EQ(info.size_multiple, 128);
+  EXPECT_DOUBLE_EQ(info.normalization.l_scale, 50.0);
+  EXPECT_DOUBLE_EQ(info.normalization.l_offset, -1.0);
+  EXPECT_DOUBLE_EQ(info.normalization.ab_scale, 110.0);
+  EXPECT_EQ(info.name, "");
+  EXPECT_EQ(info.architecture_json, "{}");
+  EXPECT_EQ(info.training_json, "{}");
+}
+
+TEST(Metadata, FullFile) {
+  const std::string text = R"({
+    "format_version": 1, "color_space": "rgb", "input_size": 512,
+    "size_multiple": 256.0,
+    "normalization": {"l_scale": 100, "l_offset": -0.5, "ab_scale": 128.5},
+    "name": "Portraits", "description": "Trained on \u00e9t\u00e9 photos",
+    "license": "CC-BY-4.0",
+    "architecture": {"type": "unet", "depth": 8},
+    "training": {"epochs": 20, "photos": ["a", "b"]}
+  })";
+  const ModelInfo info = parse_model_info(text, kOrigin);
+  EXPECT_EQ(info.color_space, ColorSpace::Rgb);
+  EXPECT_EQ(info.output_channels(), 3);
+  EXPECT_EQ(info.input_size, 512);
+  EXPECT_EQ(info.size_multiple, 256);
+  EXPECT_DOUBLE_EQ(info.normalization.l_scale, 100.0);
+  EXPECT_DOUBLE_EQ(info.normalization.l_offset, -0.5);
+  EXPECT_DOUBLE_EQ(info.normalization.ab_scale, 128.5);
+  EXPECT_EQ(info.name, "Portraits");
+  EXPECT_EQ(info.description, "Trained on \xc3\xa9t\xc3\xa9 photos");
+  EXPECT_EQ(info.license, "CC-BY-4.0");
+  EXPECT_EQ(info.architecture_json, R"({"type":"unet","depth":8})");
+  EXPECT_EQ(info.training_json, R"({"epochs":20,"photos":["a","b"]})");
+}
+
+TEST(Metadata, PartialNormalizationKeepsOtherDefaults) {
+  const ModelInfo info = parse_model_info(
+      to_json(with(valid_members(), "normalization", R"({"ab_scale": 100})")), kOrigin);
+  EXPECT_DOUBLE_EQ(info.normalization.l_scale, 50.0);
+  EXPECT_DOUBLE_EQ(info.normalization.l_offset, -1.0);
+  EXPECT_DOUBLE_EQ(info.normalization.ab_scale, 100.0);
+}
+
+TEST(Metadata, UnknownKeysAreIgnored) {
+  Members members = with(valid_members(), "future_feature", R"({"x": [1, 2]})");
+  members = with(members, "normalization", R"({"gamma": 2.2, "l_scale": 40})");
+  const ModelInfo info = parse_model_info(to_json(members), kOrigin);
+  EXPECT_EQ(info.input_size, 256);
+  EXPECT_DOUBLE_EQ(info.normalization.l_scale, 40.0);
+}
+
+class MissingKey : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(MissingKey, IsRejectedNamingFileAndKey) {
+  Members members;
+  for (const auto &m : valid_members())
+    if (m.first != GetParam()) members.push_back(m);
+  ASSERT_EQ(members.size(), valid_members().size() - 1);
+  EXPECT_EQ(error_for(to_json(members)),
+            std::string(kOrigin) + ": colorize.json: required key \"" + GetParam() +
+                "\" is missing");
+}
+
+INSTANTIATE_TEST_SUITE_P(Metadata, MissingKey,
+                         ::testing::Values("format_version", "color_space",
+                                           "input_size", "size_multiple"));
+
+struct BadValue {
+  std::string key;
+  std::string value;     // raw JSON
+  std::string expected;  // part of the message
+};
+
+class WrongValue : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(WrongValue, IsRejectedNamingFileAndProblem) {
+  const BadValue &bad = GetParam();
+  const std::string message = error_for(to_json(with(valid_members(), bad.key, bad.value)));
+  EXPECT_EQ(message.rfind(std::string(kOrigin) + ": colorize.json: ", 0), 0u) << message;
+  EXPECT_NE(message.find(bad.expected), std::string::npos)
+      << "message: " << message << "\nexpected to contain: " << bad.expected;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Metadata, WrongValue,
+    ::testing::Values(
+        BadValue{"format_version", "\"1\"", "\"format_version\" must be an integer, got the string \"1\""},
+        BadValue{"format_version", "true", "\"format_version\" must be an integer, got true"},
+        BadValue{"format_version", "2", "format_version 2 was made by a newer version"},
+        BadValue{"format_version", "0", "format_version 0 is not valid"},
+        BadValue{"color_space", "3", "\"color_space\" must be a string"},
+        BadValue{"color_space", "\"LAB \"", "\"color_space\" must be \"lab\" or \"rgb\", got \"LAB \""},
+        BadValue{"input_size", "\"256\"", "\"input_size\" must be an integer, got the string \"256\""},
+        BadValue{"input_size", "256.5", "\"input_size\" must be a whole number"},
+        BadValue{"input_size", "0", "\"input_size\" must be positive"},
+        BadValue{"input_size", "1e12", "\"input_size\" is out of range"},
+        BadValue{"input_size", "null", "\"input_size\" must be an integer, got null"},
+        BadValue{"size_multiple", "-8", "\"size_multiple\" must be positive"},
+        BadValue{"size_multiple", "[8]", "\"size_multiple\" must be an integer, got an array"},
+        BadValue{"normalization", "[]", "\"normalization\" must be an object"},
+        BadValue{"normalization", R"({"l_scale": "50"})", "\"normalization.l_scale\" must be a number"},
+        BadValue{"normalization", R"({"l_scale": 0})", "\"normalization.l_scale\" must not be 0"},
+        BadValue{"normalization", R"({"ab_scale": 0.0})", "\"normalization.ab_scale\" must not be 0"},
+        BadValue{"name", "5", "\"name\" must be a string, got 5"},
+        BadValue{"license", "{}", "\"license\" must be a string, got an object"},
+        BadValue{"architecture", "\"unet\"", "\"architecture\" must be an object"},
+        BadValue{"training", "[1]", "\"training\" must be an object"}));
+
+TEST(Metadata, WholeFloatIntegersAreAccepted) {
+  const ModelInfo info =
+      parse_model_info(to_json(with(valid_members(), "input_size", "256.0")), kOrigin);
+  EXPECT_EQ(info.input_size, 256);
+}
+
+TEST(Metadata, InvalidJsonIsRejected) {
+  EXPECT_NE(error_for("{\"format_version\": 1,").find(
+                std::string(kOrigin) + ": colorize.json: not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(error_for("").find("colorize.json: "), std::string::npos);
+  EXPECT_NE(error_for("[1, 2]").find("top level must be a JSON object"), std::string::npos);
+}
+
+TEST(Metadata, RoundTrip) {
+  ModelInfo info;
+  info.color_space = ColorSpace::Rgb;
+  info.input_size = 384;
+  info.size_multiple = 128;
+  info.normalization = {45.5, -0.25, 0.1 + 0.2};  // 0.30000000000000004
+  info.name = "name \"quoted\"";
+  info.description = "line 1\nline 2 \xc3\xa9";
+  info.license = "GPL-3.0-or-later";
+  info.architecture_json = R"({"type":"unet","depth":3,"skips":true})";
+  info.training_json = R"({"epochs":2,"loss":[0.5,0.25]})";
+
+  const std::string text = colorize::serialize_model_info(info);
+  const ModelInfo back = parse_model_info(text, kOrigin);
+  EXPECT_EQ(back.format_version, info.format_version);
+  EXPECT_EQ(back.color_space, info.color_space);
+  EXPECT_EQ(back.input_size, info.input_size);
+  EXPECT_EQ(back.size_multiple, info.size_multiple);
+  EXPECT_EQ(back.normalization.l_scale, info.normalization.l_scale);
+  EXPECT_EQ(back.normalization.l_offset, info.normalization.l_offset);
+  EXPECT_EQ(back.normalization.ab_scale, info.normalization.ab_scale);
+  EXPECT_EQ(back.name, info.name);
+  EXPECT_EQ(back.description, info.description);
+  EXPECT_EQ(back.license, info.license);
+  EXPECT_EQ(back.architecture_json, info.architecture_json);
+  EXPECT_EQ(back.training_json, info.training_json);
+  // Stable: serializing the parsed result gives the same text.
+  EXPECT_EQ(colorize::serialize_model_info(back), text);
+}
+
+TEST(Metadata, SerializeDefaultsIsValid) {
+  const ModelInfo back = parse_model_info(colorize::serialize_model_info(ModelInfo{}), kOrigin);
+  EXPECT_EQ(back.color_space, ColorSpace::Lab);
+  EXPECT_EQ(back.input_size, 256);
+  EXPECT_EQ(back.name, "");
+}
+
+TEST(Metadata, SerializeRejectsBrokenArchitectureText) {
+  ModelInfo info;
+  info.architecture_json = "[1, 2]";
+  EXPECT_THROW(colorize::serialize_model_info(info), ModelError);
+  info.architecture_json = "{";
+  EXPECT_THROW(colorize::serialize_model_info(info), ModelError);
+}
+
+TEST(Metadata, ColorSpaceNames) {
+  EXPECT_STREQ(colorize::to_string(ColorSpace::Lab), "lab");
+  EXPECT_STREQ(colorize::to_string(ColorSpace::Rgb), "rgb");
+}
+
+}  // namespace
