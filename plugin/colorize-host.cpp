@@ -1,0 +1,377 @@
+// colorize-host.cpp: GEGL buffers <-> colorize core. See colorize-host.h.
+//
+// Pixels cross GEGL as R'G'B'(A) (or Y'(A)) in the layer's own colour space
+// and, for perceptual 8/16-bit layers, at the layer's own integer precision;
+// everything else (linear or floating point) is read as float, so precision
+// is never lost and babl does the conversions.
+
+#include "colorize-host.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include <glib/gi18n-lib.h>
+#include <opencv2/core.hpp>
+
+#include "colorize/error.h"
+#include "colorize/model.h"
+#include "colorize/pipeline.h"
+
+#ifndef COLORIZE_DEFAULT_MODEL
+#error "COLORIZE_DEFAULT_MODEL must be defined by the build"
+#endif
+
+namespace {
+
+constexpr int kDefaultStripRows = 256;   // rows per apply() call
+constexpr double kInferOversample = 2.0; // read 2x the working size
+
+struct PixelFormat
+{
+  const Babl *babl;
+  int cv_depth;   // CV_8U, CV_16U or CV_32F
+  int channels;
+};
+
+// The format we read `src` in: its own colour model family (gray or RGB),
+// perceptual TRC, its own alpha, integer precision only where that loses
+// nothing.
+PixelFormat
+source_format (const Babl *src)
+{
+  const char *model = babl_get_name (babl_format_get_model (src));
+  const Babl *type = babl_format_get_type (src, 0);
+  bool alpha = babl_format_has_alpha (src);
+  bool gray = model[0] == 'Y';
+  bool perceptual = std::strchr (model, '\'') || std::strchr (model, '~');
+
+  const char *type_name = "float";
+  int depth = CV_32F;
+  if (perceptual && type == babl_type ("u8"))
+    { type_name = "u8"; depth = CV_8U; }
+  else if (perceptual && type == babl_type ("u16"))
+    { type_name = "u16"; depth = CV_16U; }
+
+  std::string name = std::string (gray ? "Y'" : "R'G'B'") +
+                     (alpha ? "A " : " ") + type_name;
+  int channels = (gray ? 1 : 3) + (alpha ? 1 : 0);
+  return { babl_format_with_space (name.c_str (), src), depth, channels };
+}
+
+// The format we write `dst` in: RGB, dst's alpha, src's precision.
+PixelFormat
+target_format (const PixelFormat &src, const Babl *dst)
+{
+  bool alpha = babl_format_has_alpha (dst);
+  const char *type_name = src.cv_depth == CV_8U ? "u8"
+                        : src.cv_depth == CV_16U ? "u16" : "float";
+  std::string name = std::string ("R'G'B'") + (alpha ? "A " : " ") + type_name;
+  return { babl_format_with_space (name.c_str (), dst), src.cv_depth,
+           alpha ? 4 : 3 };
+}
+
+double
+type_max (int depth)
+{
+  return depth == CV_8U ? 255.0 : depth == CV_16U ? 65535.0 : 1.0;
+}
+
+void
+read_rows (GeglBuffer *buffer, const GeglRectangle &rect,
+           const PixelFormat &format, cv::Mat &mat)
+{
+  mat.create (rect.height, rect.width, CV_MAKETYPE (format.cv_depth,
+                                                    format.channels));
+  gegl_buffer_get (buffer, &rect, 1.0, format.babl, mat.data, mat.step,
+                   GEGL_ABYSS_NONE);
+}
+
+// Makes `out` have `channels` channels (3 or 4): adds an opaque alpha or
+// drops it. Returns a new Mat only when it has to.
+cv::Mat
+match_channels (const cv::Mat &out, int channels)
+{
+  if (out.channels () == channels)
+    return out;
+  std::vector<cv::Mat> planes;
+  cv::split (out, planes);
+  if (channels == 4)
+    planes.push_back (cv::Mat (out.size (), out.depth (),
+                               cv::Scalar (type_max (out.depth ()))));
+  else
+    planes.resize (3);
+  cv::Mat result;
+  cv::merge (planes, result);
+  return result;
+}
+
+// alpha *= mask, in place, for a 4-channel `out`.
+void
+multiply_alpha (cv::Mat &out, const cv::Mat &mask)
+{
+  std::vector<cv::Mat> planes;
+  cv::split (out, planes);
+  cv::Mat alpha;
+  planes[3].convertTo (alpha, CV_32F);
+  alpha = alpha.mul (mask);
+  alpha.convertTo (planes[3], out.depth ());  // rounds and saturates
+  cv::merge (planes, out);
+}
+
+void
+set_error (GError **error, ColorizeHostErrorCode code, const char *message)
+{
+  g_set_error_literal (error, COLORIZE_HOST_ERROR, code, message);
+}
+
+// Runs `body`, turning every exception into a translated GError.
+template <typename Body>
+gboolean
+guarded (GError **error, Body body)
+{
+  try
+    {
+      body ();
+      return TRUE;
+    }
+  catch (const colorize::Cancelled &)
+    {
+      set_error (error, COLORIZE_HOST_ERROR_CANCELLED,
+                 _("Colorization was cancelled."));
+    }
+  catch (const colorize::ModelError &e)
+    {
+      gchar *msg = g_strdup_printf (_("Could not load the model: %s"),
+                                    e.what ());
+      set_error (error, COLORIZE_HOST_ERROR_MODEL, msg);
+      g_free (msg);
+    }
+  catch (const colorize::DeviceError &e)
+    {
+      gchar *msg = g_strdup_printf (_("The requested device cannot be "
+                                      "used: %s"), e.what ());
+      set_error (error, COLORIZE_HOST_ERROR_DEVICE, msg);
+      g_free (msg);
+    }
+  catch (const colorize::ImageError &e)
+    {
+      gchar *msg = g_strdup_printf (_("Cannot colorize this layer: %s"),
+                                    e.what ());
+      set_error (error, COLORIZE_HOST_ERROR_IMAGE, msg);
+      g_free (msg);
+    }
+  catch (const std::bad_alloc &)
+    {
+      set_error (error, COLORIZE_HOST_ERROR_FAILED,
+                 _("Out of memory while colorizing. Try a smaller working "
+                   "resolution or the CPU device."));
+    }
+  catch (const std::exception &e)
+    {
+      gchar *msg = g_strdup_printf (_("Colorization failed: %s"), e.what ());
+      set_error (error, COLORIZE_HOST_ERROR_FAILED, msg);
+      g_free (msg);
+    }
+  return FALSE;
+}
+
+}  // namespace
+
+struct _ColorizeModel
+{
+  colorize::Model model;
+  std::string device_name;
+};
+
+extern "C" {
+
+GQuark
+colorize_host_error_quark (void)
+{
+  return g_quark_from_static_string ("colorize-host-error-quark");
+}
+
+const gchar *
+colorize_default_model_path (void)
+{
+  return COLORIZE_DEFAULT_MODEL;
+}
+
+ColorizeModel *
+colorize_model_load (const gchar    *path,
+                     ColorizeDevice  device,
+                     GError        **error)
+{
+  if (! path || ! *path)
+    path = colorize_default_model_path ();
+
+  if (! g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      gchar *name = g_filename_display_name (path);
+      gchar *msg = g_strdup_printf (_("The model file “%s” does not exist."),
+                                    name);
+      set_error (error, COLORIZE_HOST_ERROR_MODEL, msg);
+      g_free (msg);
+      g_free (name);
+      return NULL;
+    }
+
+  ColorizeModel *result = NULL;
+  guarded (error, [&] {
+    colorize::LoadOptions options;
+    options.device = device == COLORIZE_DEVICE_CPU ? colorize::Device::Cpu
+                   : device == COLORIZE_DEVICE_CUDA ? colorize::Device::Cuda
+                   : colorize::Device::Auto;
+    colorize::Model model = colorize::Model::load (path, options);
+    std::string name = model.device_name ();
+    result = new _ColorizeModel { std::move (model), std::move (name) };
+  });
+  return result;
+}
+
+void
+colorize_model_free (ColorizeModel *model)
+{
+  delete model;
+}
+
+const gchar *
+colorize_model_device_name (ColorizeModel *model)
+{
+  return model->device_name.c_str ();
+}
+
+gboolean
+colorize_buffer (ColorizeModel        *model,
+                 const ColorizeParams *params,
+                 GeglBuffer           *src,
+                 const GeglRectangle  *roi,
+                 GeglBuffer           *dst,
+                 GeglBuffer           *mask,
+                 gint                  mask_dx,
+                 gint                  mask_dy,
+                 gint                  strip_rows,
+                 ColorizeProgressFunc  progress,
+                 gpointer              user_data,
+                 GError              **error)
+{
+  return guarded (error, [&] {
+    const GeglRectangle *extent = gegl_buffer_get_extent (src);
+    const cv::Size full (extent->width, extent->height);
+    const PixelFormat in_format = source_format (gegl_buffer_get_format (src));
+    const PixelFormat out_format =
+      target_format (in_format, gegl_buffer_get_format (dst));
+    const Babl *mask_format = babl_format ("Y float");
+
+    auto report = [&] (double fraction) {
+      if (progress && ! progress (fraction, user_data))
+        throw colorize::Cancelled ();
+    };
+    report (0.0);
+
+    // Phase 1: infer from a downscaled copy read through GEGL's scale.
+    colorize::InferOptions infer_options;
+    infer_options.resolution = params->resolution;
+    int resolution = params->resolution > 0
+                     ? params->resolution
+                     : model->model.info ().input_size;
+    cv::Size work = colorize::working_size (full, resolution);
+    double scale = std::min (1.0, kInferOversample *
+                             std::max ((double) work.width / full.width,
+                                       (double) work.height / full.height));
+    GeglRectangle small_rect = {
+      (gint) std::floor (extent->x * scale),
+      (gint) std::floor (extent->y * scale),
+      std::max (1, (gint) std::lround (full.width * scale)),
+      std::max (1, (gint) std::lround (full.height * scale)) };
+    cv::Mat small (small_rect.height, small_rect.width,
+                   CV_MAKETYPE (in_format.cv_depth, in_format.channels));
+    gegl_buffer_get (src, &small_rect, scale, in_format.babl, small.data,
+                     small.step, GEGL_ABYSS_CLAMP);
+    colorize::AbMap map = colorize::infer (model->model, small, full,
+                                           infer_options);
+    small.release ();
+    report (0.1);
+
+    // Phase 2: apply to full-width strips of the roi's rows; write only
+    // the roi's columns.
+    colorize::ApplyOptions apply_options;
+    apply_options.strength = params->strength;
+    if (strip_rows <= 0)
+      strip_rows = kDefaultStripRows;
+    cv::Mat in, out, mask_strip;
+    for (gint y = roi->y; y < roi->y + roi->height; y += strip_rows)
+      {
+        gint rows = std::min (strip_rows, roi->y + roi->height - y);
+        read_rows (src, GeglRectangle { extent->x, y, full.width, rows },
+                   in_format, in);
+        colorize::apply (map, in, y - extent->y, out, apply_options);
+
+        cv::Mat cols = match_channels (out, out_format.channels)
+                         (cv::Rect (roi->x - extent->x, 0, roi->width, rows));
+        if (mask && out_format.channels == 4)
+          {
+            cols = cols.clone ();
+            GeglRectangle mrect = { roi->x + mask_dx, y + mask_dy,
+                                    roi->width, rows };
+            mask_strip.create (rows, roi->width, CV_32FC1);
+            gegl_buffer_get (mask, &mrect, 1.0, mask_format,
+                             mask_strip.data, mask_strip.step,
+                             GEGL_ABYSS_NONE);
+            multiply_alpha (cols, mask_strip);
+          }
+        GeglRectangle wrect = { roi->x, y, roi->width, rows };
+        gegl_buffer_set (dst, &wrect, 0, out_format.babl, cols.data,
+                         cols.step);
+        report (0.1 + 0.9 * (y + rows - roi->y) / roi->height);
+      }
+  });
+}
+
+gboolean
+colorize_preview (ColorizeModel        *model,
+                  const ColorizeParams *params,
+                  GeglBuffer           *src,
+                  gint                  max_size,
+                  gint                 *width,
+                  gint                 *height,
+                  guchar              **before,
+                  guchar              **after,
+                  GError              **error)
+{
+  *before = *after = NULL;
+  return guarded (error, [&] {
+    const GeglRectangle *extent = gegl_buffer_get_extent (src);
+    double scale = std::min (1.0, (double) max_size /
+                             std::max (extent->width, extent->height));
+    GeglRectangle rect = {
+      (gint) std::floor (extent->x * scale),
+      (gint) std::floor (extent->y * scale),
+      std::max (1, (gint) std::lround (extent->width * scale)),
+      std::max (1, (gint) std::lround (extent->height * scale)) };
+    const Babl *format =
+      babl_format_with_space ("R'G'B'A u8", gegl_buffer_get_format (src));
+
+    cv::Mat image (rect.height, rect.width, CV_8UC4);
+    gegl_buffer_get (src, &rect, scale, format, image.data, image.step,
+                     GEGL_ABYSS_CLAMP);
+    colorize::InferOptions infer_options;
+    infer_options.resolution = params->resolution;
+    colorize::ApplyOptions apply_options;
+    apply_options.strength = params->strength;
+    cv::Mat colored = colorize::colorize_image (model->model, image,
+                                                infer_options, apply_options);
+    CV_Assert (colored.type () == CV_8UC4 && colored.isContinuous ());
+
+    gsize bytes = (gsize) rect.width * rect.height * 4;
+    *before = (guchar *) g_memdup2 (image.data, bytes);
+    *after = (guchar *) g_memdup2 (colored.data, bytes);
+    *width = rect.width;
+    *height = rect.height;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,110 @@
+/* colorize-host.h: the host-independent half of the GIMP plug-in.
+ *
+ * GEGL buffers <-> colorize core, in strips: the inference phase reads a
+ * downscaled copy of the source through GEGL's scale argument, the apply
+ * phase walks the full-resolution rows in strips, so memory stays bounded
+ * for any layer size. Knows nothing about libgimp: each GIMP version has a
+ * thin file of its own (registration, arguments, dialog) that calls this.
+ *
+ * A C facade over C++ (the core throws exceptions; they never cross this
+ * header): errors come back as GError in the COLORIZE_HOST_ERROR domain with
+ * a translated message that names the file or value at fault.
+ */
+#ifndef COLORIZE_HOST_H
+#define COLORIZE_HOST_H
+
+#include <gegl.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  COLORIZE_DEVICE_AUTO = 0,
+  COLORIZE_DEVICE_CPU  = 1,
+  COLORIZE_DEVICE_CUDA = 2
+} ColorizeDevice;
+
+typedef enum
+{
+  COLORIZE_OUTPUT_REPLACE   = 0,  /* write the colours into the layer     */
+  COLORIZE_OUTPUT_NEW_LAYER = 1   /* a new layer above, LCh-color mode    */
+} ColorizeOutput;
+
+#define COLORIZE_HOST_ERROR (colorize_host_error_quark ())
+
+typedef enum
+{
+  COLORIZE_HOST_ERROR_MODEL,      /* missing / invalid model file         */
+  COLORIZE_HOST_ERROR_DEVICE,     /* device unavailable (e.g. no CUDA)    */
+  COLORIZE_HOST_ERROR_IMAGE,      /* pixel format the core cannot handle  */
+  COLORIZE_HOST_ERROR_CANCELLED,  /* the progress callback said stop      */
+  COLORIZE_HOST_ERROR_FAILED      /* anything else (out of memory, ...)   */
+} ColorizeHostErrorCode;
+
+GQuark colorize_host_error_quark (void);
+
+/* Opaque loaded model (TorchScript module + metadata + device). */
+typedef struct _ColorizeModel ColorizeModel;
+
+/* Parameters of one colorization. */
+typedef struct
+{
+  gint    resolution;  /* working resolution, 0 = the model's own         */
+  gdouble strength;    /* 0 = gray, 1 = model colours, up to 2            */
+} ColorizeParams;
+
+/* Fraction done in [0,1]; return FALSE to cancel. */
+typedef gboolean (* ColorizeProgressFunc) (gdouble  fraction,
+                                           gpointer user_data);
+
+/* The model installed with the plug-in (compiled-in path). */
+const gchar   * colorize_default_model_path (void);
+
+/* [in] path: model file, NULL or "" = colorize_default_model_path().
+ * Returns a new model (free with colorize_model_free) or NULL + error. */
+ColorizeModel * colorize_model_load         (const gchar     *path,
+                                             ColorizeDevice   device,
+                                             GError         **error);
+void            colorize_model_free         (ColorizeModel   *model);
+/* "cpu" or "cuda:N"; owned by the model. */
+const gchar   * colorize_model_device_name  (ColorizeModel   *model);
+
+/* Colorizes the rectangle `roi` (buffer coordinates) of `src` into `dst`.
+ * The colours are inferred from the whole extent of `src`; only the rows
+ * and columns of `roi` are written, in strips of `strip_rows` rows (0 =
+ * default). `dst` is written in its own format's colour model but at
+ * `src`'s precision; alpha is copied from `src`.
+ * [in] mask: optional (NULL = none): its "Y float" value at
+ *      (x + mask_dx, y + mask_dy) multiplies the alpha written to `dst`
+ *      (used for a new layer; a shadow buffer is masked by the host).
+ * Nothing is written when loading pixels fails before the first strip;
+ * on cancel or error `dst` may hold some strips and must be discarded. */
+gboolean        colorize_buffer             (ColorizeModel        *model,
+                                             const ColorizeParams *params,
+                                             GeglBuffer           *src,
+                                             const GeglRectangle  *roi,
+                                             GeglBuffer           *dst,
+                                             GeglBuffer           *mask,
+                                             gint                  mask_dx,
+                                             gint                  mask_dy,
+                                             gint                  strip_rows,
+                                             ColorizeProgressFunc  progress,
+                                             gpointer              user_data,
+                                             GError              **error);
+
+/* Before/after preview of the whole of `src`, scaled to fit max_size x
+ * max_size. On success *before and *after are new R'G'B'A u8 pixel arrays
+ * (g_free them) of *width x *height, rowstride 4 * *width. */
+gboolean        colorize_preview            (ColorizeModel        *model,
+                                             const ColorizeParams *params,
+                                             GeglBuffer           *src,
+                                             gint                  max_size,
+                                             gint                 *width,
+                                             gint                 *height,
+                                             guchar              **before,
+                                             guchar              **after,
+                                             GError              **error);
+
+G_END_DECLS
+
+#endif /* COLORIZE_HOST_H */
