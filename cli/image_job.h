@@ -1,0 +1,35 @@
+// One file through the colorizer: pick the reader/writer for its format,
+// write to a temporary file beside the destination, rename it into place.
+#pragma once
+
+#include <string>
+
+#include "colorize/pipeline.h"
+
+namespace colorize::cli {
+
+struct JobSettings {
+  InferOptions infer;
+  ApplyOptions apply;
+  int quality = 92;              ///< JPEG and WebP output quality, 1..100
+  int strip_pixels = 1 << 20;    ///< pixels per strip in the apply phase
+};
+
+/// True for the extensions libjpeg reads (.jpg, .jpeg, .jpe, .jfif).
+bool is_jpeg_name(const std::string &path);
+/// True for the file extensions of the image formats OpenCV can read.
+bool is_image_name(const std::string &path);
+
+/// Colorizes `input` into `output` (they may be the same file: in place).
+/// JPEG -> JPEG is streamed (see jpeg_stream.h); anything else goes through
+/// cv::imread / cv::imwrite, keeping bit depth and alpha where the output
+/// format can hold them. The result is written to a temporary file in the
+/// output's folder and renamed over `output` only when complete; on any
+/// error the temporary file is removed and `output` is untouched.
+/// Throws colorize::Error (or cv::Exception) with a message that does not
+/// repeat the input's name.
+void colorize_file(const Model &model, const std::string &input,
+                   const std::string &output, const JobSettings &settings,
+                   const Progress &progress);
+
+}  // namespace colorize::cli

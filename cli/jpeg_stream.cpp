@@ -1,0 +1,389 @@
+// Streaming JPEG colorization with libjpeg(-turbo). See jpeg_stream.h.
+//
+// libjpeg reports errors through error_exit, which must not return. It
+// longjmp()s back into guarded(), which turns the error into an ImageError;
+// the code run under guarded() only calls libjpeg and touches plain data, so
+// no C++ destructor is skipped by the jump.
+#include "jpeg_stream.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <csetjmp>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <glib.h>
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "colorize/error.h"
+
+namespace colorize::cli {
+namespace {
+
+struct ErrorManager {
+  jpeg_error_mgr pub;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+void on_error(j_common_ptr cinfo) {
+  auto *err = reinterpret_cast<ErrorManager *>(cinfo->err);
+  cinfo->err->format_message(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+// Corrupt-data warnings are recoverable for libjpeg, but a truncated file
+// would silently come out half gray: that warning is an error here.
+void on_message(j_common_ptr cinfo, int level) {
+  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) on_error(cinfo);
+}
+
+template <typename F>
+void guarded(ErrorManager &err, const std::string &what, F &&body) {
+  if (setjmp(err.jump) != 0)
+    throw ImageError(what.empty() ? std::string(err.message)
+                                  : what + ": " + err.message);
+  body();
+}
+
+void install(ErrorManager &err) {
+  jpeg_std_error(&err.pub);
+  err.pub.error_exit = on_error;
+  err.pub.emit_message = on_message;
+  err.message[0] = '\0';
+}
+
+using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE *)>;
+
+// Destroys the libjpeg object even when the constructor of its owner throws.
+template <typename Struct, void (*Destroy)(Struct *)>
+struct Handle {
+  Struct info{};
+  bool created = false;
+  Handle() = default;
+  Handle(const Handle &) = delete;
+  Handle &operator=(const Handle &) = delete;
+  ~Handle() {
+    if (created) Destroy(&info);
+  }
+};
+void destroy_decompress(jpeg_decompress_struct *c) { jpeg_destroy_decompress(c); }
+void destroy_compress(jpeg_compress_struct *c) { jpeg_destroy_compress(c); }
+
+class Decoder {
+ public:
+  // Errors do not repeat `path`: the caller names the file.
+  Decoder(const std::string &path, bool keep_markers)
+      : file_(std::fopen(path.c_str(), "rb"), &std::fclose) {
+    if (!file_) throw ImageError(g_strerror(errno));
+    cinfo_.err = &err_.pub;
+    install(err_);
+    guarded(err_, prefix_, [&] { jpeg_create_decompress(&cinfo_); });
+    handle_.created = true;
+    guarded(err_, prefix_, [&] {
+      jpeg_stdio_src(&cinfo_, file_.get());
+      if (keep_markers) {
+        jpeg_save_markers(&cinfo_, JPEG_COM, 0xFFFF);
+        for (int m = 0; m < 16; ++m)
+          jpeg_save_markers(&cinfo_, JPEG_APP0 + m, 0xFFFF);
+      }
+      jpeg_read_header(&cinfo_, TRUE);
+    });
+    if (cinfo_.jpeg_color_space == JCS_CMYK ||
+        cinfo_.jpeg_color_space == JCS_YCCK)
+      throw ImageError("CMYK JPEG files are not supported "
+                       "(convert the file to RGB first)");
+    gray_ = cinfo_.num_components == 1;
+    cinfo_.out_color_space = gray_ ? JCS_GRAYSCALE : JCS_RGB;
+  }
+  Decoder(const Decoder &) = delete;
+  Decoder &operator=(const Decoder &) = delete;
+
+  jpeg_decompress_struct &cinfo() { return cinfo_; }
+  cv::Size size() const {
+    return {int(cinfo_.image_width), int(cinfo_.image_height)};
+  }
+  bool gray() const { return gray_; }
+
+  /// Smallest DCT scale (1/8, 1/4, 1/2, 1) whose output covers `at_least`.
+  void choose_scale(cv::Size at_least) {
+    guarded(err_, prefix_, [&] {
+      for (unsigned denom = 8; denom >= 1; denom /= 2) {
+        cinfo_.scale_num = 1;
+        cinfo_.scale_denom = denom;
+        jpeg_calc_output_dimensions(&cinfo_);
+        if (int(cinfo_.output_width) >= at_least.width &&
+            int(cinfo_.output_height) >= at_least.height)
+          break;
+      }
+    });
+  }
+  void start() {
+    guarded(err_, prefix_, [&] { jpeg_start_decompress(&cinfo_); });
+  }
+  /// Reads the next rows.rows scanlines into `rows` (8-bit, gray or RGB).
+  void read(cv::Mat &rows) {
+    guarded(err_, prefix_, [&] {
+      int done = 0;
+      while (done < rows.rows) {
+        JSAMPROW ptrs[8];
+        const int n = std::min(8, rows.rows - done);
+        for (int i = 0; i < n; ++i) ptrs[i] = rows.ptr<JSAMPLE>(done + i);
+        done += int(jpeg_read_scanlines(&cinfo_, ptrs, JDIMENSION(n)));
+      }
+    });
+  }
+  void finish() {
+    guarded(err_, prefix_, [&] { jpeg_finish_decompress(&cinfo_); });
+  }
+
+ private:
+  const std::string prefix_;  // empty: messages are the bare libjpeg text
+  FilePtr file_;
+  ErrorManager err_;
+  Handle<jpeg_decompress_struct, destroy_decompress> handle_;
+  jpeg_decompress_struct &cinfo_ = handle_.info;
+  bool gray_ = false;
+};
+
+bool is_marker(const jpeg_saved_marker_ptr m, const char *id) {
+  const size_t n = std::strlen(id) + 1;
+  return m->data_length >= n && std::memcmp(m->data, id, n) == 0;
+}
+
+class Encoder {
+ public:
+  Encoder(std::FILE *out, jpeg_decompress_struct &src, int quality,
+          const std::string &what)
+      : what_(what) {
+    cinfo_.err = &err_.pub;
+    install(err_);
+    guarded(err_, what_, [&] { jpeg_create_compress(&cinfo_); });
+    handle_.created = true;
+    guarded(err_, what_, [&] {
+      jpeg_stdio_dest(&cinfo_, out);
+      cinfo_.image_width = src.image_width;
+      cinfo_.image_height = src.image_height;
+      cinfo_.input_components = 3;
+      cinfo_.in_color_space = JCS_RGB;
+      jpeg_set_defaults(&cinfo_);
+      jpeg_set_quality(&cinfo_, quality, TRUE);
+      if (src.num_components == 3) {  // keep the chroma subsampling
+        for (int c = 0; c < 3; ++c) {
+          cinfo_.comp_info[c].h_samp_factor = src.comp_info[c].h_samp_factor;
+          cinfo_.comp_info[c].v_samp_factor = src.comp_info[c].v_samp_factor;
+        }
+      }
+      cinfo_.write_JFIF_header = src.saw_JFIF_marker;
+      cinfo_.density_unit = src.density_unit;
+      cinfo_.X_density = src.X_density;
+      cinfo_.Y_density = src.Y_density;
+      jpeg_start_compress(&cinfo_, TRUE);
+      // EXIF, ICC, XMP, comments... The JFIF header is written by libjpeg
+      // itself, and an Adobe marker would claim a colour transform that
+      // this file no longer uses.
+      for (jpeg_saved_marker_ptr m = src.marker_list; m; m = m->next) {
+        if (m->marker == JPEG_APP0 && is_marker(m, "JFIF")) continue;
+        if (m->marker == JPEG_APP0 + 14 && m->data_length >= 5 &&
+            std::memcmp(m->data, "Adobe", 5) == 0)
+          continue;
+        jpeg_write_marker(&cinfo_, m->marker, m->data, m->data_length);
+      }
+    });
+  }
+  Encoder(const Encoder &) = delete;
+  Encoder &operator=(const Encoder &) = delete;
+
+  void write(const cv::Mat &rgb) {
+    guarded(err_, what_, [&] {
+      for (int y = 0; y < rgb.rows; y += 8) {
+        JSAMPROW ptrs[8];
+        const int n = std::min(8, rgb.rows - y);
+        for (int i = 0; i < n; ++i)
+          ptrs[i] = const_cast<JSAMPLE *>(rgb.ptr<JSAMPLE>(y + i));
+        jpeg_write_scanlines(&cinfo_, ptrs, JDIMENSION(n));
+      }
+    });
+  }
+  void finish() {
+    guarded(err_, what_, [&] { jpeg_finish_compress(&cinfo_); });
+  }
+
+ private:
+  std::string what_;
+  ErrorManager err_;
+  Handle<jpeg_compress_struct, destroy_compress> handle_;
+  jpeg_compress_struct &cinfo_ = handle_.info;
+};
+
+/// Decoded strips travel from the decoding thread to the colorizing one
+/// through this bounded queue; their buffers travel back to be reused.
+class StripQueue {
+ public:
+  struct Strip {
+    cv::Mat buffer;  ///< strip_rows x width, only `rows` of them used
+    int rows = 0;
+    int y0 = 0;
+  };
+
+  explicit StripQueue(size_t capacity) : capacity_(capacity) {}
+
+  /// Producer: false when the consumer has stopped.
+  bool push(Strip strip) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return full_.size() < capacity_ || closed_; });
+    if (closed_) return false;
+    full_.push_back(std::move(strip));
+    changed_.notify_all();
+    return true;
+  }
+  /// Producer: a recycled buffer, or an empty Mat.
+  cv::Mat take_buffer() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return {};
+    cv::Mat b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  /// Producer: no more strips; `error` is what stopped it, if anything.
+  void finish(std::exception_ptr error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    finished_ = true;
+    error_ = std::move(error);
+    changed_.notify_all();
+  }
+  /// Consumer: false when every strip has been taken.
+  bool pop(Strip &strip) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return !full_.empty() || finished_; });
+    if (full_.empty()) return false;
+    strip = std::move(full_.front());
+    full_.pop_front();
+    changed_.notify_all();
+    return true;
+  }
+  void recycle(cv::Mat buffer) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(buffer));
+  }
+  /// Consumer: stop the producer.
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+  std::exception_ptr error() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return error_;
+  }
+
+ private:
+  size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Strip> full_;
+  std::vector<cv::Mat> free_;
+  bool finished_ = false;
+  bool closed_ = false;
+  std::exception_ptr error_;
+};
+
+/// Phase 1 from a DCT-downscaled decode: only a small copy is ever decoded.
+AbMap infer_jpeg(const Model &model, const std::string &path,
+                 const JpegSettings &settings) {
+  Decoder dec(path, false);
+  const cv::Size full = dec.size();
+  const int resolution = settings.infer.resolution > 0
+                             ? settings.infer.resolution
+                             : model.info().input_size;
+  dec.choose_scale(working_size(full, resolution));
+  dec.start();
+  auto &c = dec.cinfo();
+  cv::Mat small(int(c.output_height), int(c.output_width),
+                CV_8UC(c.output_components));
+  dec.read(small);
+  dec.finish();
+  InferOptions options = settings.infer;
+  options.order = ChannelOrder::Rgb;
+  return infer(model, small, full, options);
+}
+
+}  // namespace
+
+void colorize_jpeg(const Model &model, const std::string &in_path,
+                   std::FILE *out, const JpegSettings &settings,
+                   const Progress &progress) {
+  const AbMap map = infer_jpeg(model, in_path, settings);
+
+  Decoder dec(in_path, true);
+  dec.start();
+  Encoder enc(out, dec.cinfo(), settings.quality, "writing the output");
+  const cv::Size size = dec.size();
+  const int strip_rows =
+      std::clamp(settings.strip_pixels / std::max(1, size.width), 8,
+                 std::max(8, size.height));
+  const int type = dec.gray() ? CV_8UC1 : CV_8UC3;
+
+  StripQueue queue(2);
+  std::thread producer([&] {
+    try {
+      for (int y = 0; y < size.height; y += strip_rows) {
+        StripQueue::Strip s;
+        s.buffer = queue.take_buffer();
+        if (s.buffer.empty()) s.buffer.create(strip_rows, size.width, type);
+        s.rows = std::min(strip_rows, size.height - y);
+        s.y0 = y;
+        cv::Mat rows = s.buffer.rowRange(0, s.rows);
+        dec.read(rows);
+        if (!queue.push(std::move(s))) return;
+      }
+      dec.finish();
+      queue.finish(nullptr);
+    } catch (...) {
+      queue.finish(std::current_exception());
+    }
+  });
+  // Stops and joins the producer on every way out of this function.
+  struct Joiner {
+    StripQueue &queue;
+    std::thread &thread;
+    ~Joiner() {
+      queue.close();
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{queue, producer};
+
+  ApplyOptions options = settings.apply;
+  options.order = ChannelOrder::Rgb;
+  cv::Mat colour;  // output strip for gray input (RGB strips are done in place)
+  StripQueue::Strip s;
+  while (queue.pop(s)) {
+    cv::Mat in = s.buffer.rowRange(0, s.rows);
+    cv::Mat dst;
+    if (dec.gray()) {
+      colour.create(strip_rows, size.width, CV_8UC3);
+      dst = colour.rowRange(0, s.rows);
+    } else {
+      dst = in;
+    }
+    cv::Mat result = dst;
+    apply(map, in, s.y0, result, options);
+    if (result.data != dst.data) result.copyTo(dst);
+    enc.write(dst);
+    queue.recycle(std::move(s.buffer));
+    if (progress && !progress(double(s.y0 + s.rows) / size.height))
+      throw Cancelled();
+  }
+  if (auto error = queue.error()) std::rethrow_exception(error);
+  enc.finish();
+}
+
+}  // namespace colorize::cli

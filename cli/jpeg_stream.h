@@ -1,0 +1,31 @@
+// JPEG -> JPEG colorization that never holds the full-resolution picture:
+// the infer phase decodes a DCT-downscaled copy (1/2, 1/4 or 1/8), the apply
+// phase decodes, colorizes and re-encodes a few strips at a time (decoding in
+// a second thread), copying the APP and COM markers (EXIF, ICC, XMP).
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "colorize/pipeline.h"
+
+namespace colorize::cli {
+
+struct JpegSettings {
+  InferOptions infer;       ///< `order` is ignored (libjpeg gives RGB)
+  ApplyOptions apply;       ///< `order` is ignored
+  int quality = 92;         ///< libjpeg quality of the output, 1..100
+  /// Pixels per strip; rows = strip_pixels / width, so memory does not grow
+  /// with the image width.
+  int strip_pixels = 1 << 20;
+};
+
+/// Colorizes the JPEG file `in_path` into `out` (an open, empty file).
+/// Throws ImageError for unreadable, truncated or CMYK files (the message
+/// does not repeat the file name), Cancelled when `progress` returns false. On error `out` holds
+/// garbage: the caller deletes it.
+void colorize_jpeg(const Model &model, const std::string &in_path,
+                   std::FILE *out, const JpegSettings &settings,
+                   const Progress &progress);
+
+}  // namespace colorize::cli
