@@ -1,0 +1,346 @@
+// Model loading (errors, device choice, load-time checks), the raw forward
+// call, and files exported from Python.
+#include <sys/wait.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <glib.h>
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include "colorize/error.h"
+#include "colorize/model.h"
+#include "nets.h"
+#include "support.h"
+
+namespace {
+
+namespace nets = colorize::nets;
+using colorize::Device;
+using colorize::DeviceError;
+using colorize::ImageError;
+using colorize::LoadOptions;
+using colorize::Model;
+using colorize::ModelError;
+using colorize::ModelInfo;
+using colorize::testing::TempDir;
+using colorize::testing::info_for;
+using colorize::testing::save_module;
+using colorize::testing::tiny_unet;
+using colorize::testing::write_model;
+
+LoadOptions cpu() {
+  LoadOptions options;
+  options.device = Device::Cpu;
+  return options;
+}
+
+/// The ModelError message Model::load() throws, or "" when it loads.
+std::string load_error(const std::string &path) {
+  try {
+    Model::load(path, cpu());
+  } catch (const ModelError &e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool starts_with(const std::string &text, const std::string &prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+#define EXPECT_CONTAINS(text, part) \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)
+
+/// A module whose forward is `body` (TorchScript), for odd models.
+torch::jit::Module scripted(const std::string &body) {
+  torch::jit::Module m("__torch__.OddModel");
+  m.register_attribute("training", c10::BoolType::get(), false);
+  m.define("def forward(self, x):\n    return " + body + "\n");
+  return m;
+}
+
+cv::Mat ramp(int rows, int cols) {
+  cv::Mat x(rows, cols, CV_32FC1);
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) x.at<float>(r, c) = std::sin(0.1f * r + 0.2f * c);
+  return x;
+}
+
+torch::Tensor to_tensor(const cv::Mat &x) {
+  return torch::from_blob(const_cast<float *>(x.ptr<float>()), {1, 1, x.rows, x.cols})
+      .clone();
+}
+
+TEST(Model, LoadsAFileFromTheBuilder) {
+  TempDir dir;
+  ModelInfo info = info_for(tiny_unet(2));
+  info.name = "tiny";
+  const std::string path = write_model(dir.file("m.pt"), tiny_unet(2), info);
+
+  const Model model = Model::load(path, cpu());
+  EXPECT_EQ(model.path(), path);
+  EXPECT_EQ(model.device_name(), "cpu");
+  EXPECT_EQ(model.info().name, "tiny");
+  EXPECT_EQ(model.info().size_multiple, 8);
+  EXPECT_EQ(model.info().color_space, colorize::ColorSpace::Lab);
+}
+
+TEST(Model, ForwardMatchesTheTorchScriptModuleInHwcLayout) {
+  TempDir dir;
+  const std::string path = write_model(dir.file("m.pt"), tiny_unet(3), info_for(tiny_unet(3)));
+  const Model model = Model::load(path, cpu());
+
+  const cv::Mat x = ramp(16, 24);
+  const cv::Mat y = model.forward(x);
+  ASSERT_EQ(y.type(), CV_32FC3);
+  ASSERT_EQ(y.size(), x.size());
+
+  auto module = torch::jit::load(path);
+  module.eval();
+  torch::NoGradGuard no_grad;
+  const auto expected = module.forward({to_tensor(x)}).toTensor();
+  double max_diff = 0;
+  for (int r = 0; r < y.rows; ++r)
+    for (int c = 0; c < y.cols; ++c)
+      for (int k = 0; k < 3; ++k)
+        max_diff = std::max<double>(
+            max_diff, std::abs(y.at<cv::Vec3f>(r, c)[k] - expected[0][k][r][c].item<float>()));
+  EXPECT_LT(max_diff, 1e-6);
+  // Eval mode: no dropout, same result twice.
+  EXPECT_EQ(cv::norm(y, model.forward(x), cv::NORM_INF), 0.0);
+}
+
+TEST(Model, ForwardAcceptsRoiAndLeavesInputAlone) {
+  TempDir dir;
+  const Model model = Model::load(
+      write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2))), cpu());
+  const cv::Mat big = ramp(40, 40);
+  const cv::Mat roi = big(cv::Rect(3, 5, 16, 8));
+  ASSERT_FALSE(roi.isContinuous());
+  const cv::Mat before = big.clone();
+  const cv::Mat y = model.forward(roi);
+  EXPECT_EQ(cv::norm(y, model.forward(roi.clone()), cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(big, before, cv::NORM_INF), 0.0);
+}
+
+TEST(Model, ForwardValidatesItsInput) {
+  TempDir dir;
+  const Model model = Model::load(
+      write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2))), cpu());
+  EXPECT_THROW(model.forward(cv::Mat(8, 8, CV_8UC1, cv::Scalar(0))), ImageError);
+  EXPECT_THROW(model.forward(cv::Mat(8, 8, CV_32FC2, cv::Scalar(0))), ImageError);
+  EXPECT_THROW(model.forward(cv::Mat(8, 12, CV_32FC1, cv::Scalar(0))), ImageError);
+  EXPECT_THROW(model.forward(cv::Mat()), ImageError);
+}
+
+TEST(Model, MissingFile) {
+  TempDir dir;
+  const std::string path = dir.file("nothing.pt");
+  EXPECT_EQ(load_error(path), path + ": no such file");
+  EXPECT_EQ(load_error(dir.path()), dir.path() + ": not a regular file");
+}
+
+TEST(Model, GarbageBytes) {
+  TempDir dir;
+  const std::string path = dir.file("garbage.pt");
+  std::ofstream(path) << "this is not a zip archive\n" << std::string(1000, '\x17');
+  const std::string message = load_error(path);
+  EXPECT_TRUE(starts_with(message, path + ": not a TorchScript model file (")) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << "no backtrace: " << message;
+}
+
+TEST(Model, TruncatedArchive) {
+  TempDir dir;
+  const std::string path =
+      write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2)));
+  const auto size = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, size / 2);
+  EXPECT_TRUE(starts_with(load_error(path), path + ": not a TorchScript model file ("))
+      << load_error(path);
+}
+
+TEST(Model, ArchiveWithoutMetadata) {
+  TempDir dir;
+  const std::string path = save_module(dir.file("bare.pt"), nets::build_unet(tiny_unet(2)), nullptr);
+  const std::string message = load_error(path);
+  EXPECT_TRUE(starts_with(message, path + ": ")) << message;
+  EXPECT_CONTAINS(message, "no colorize.json");
+  EXPECT_CONTAINS(message, "models/README.md");
+}
+
+TEST(Model, InvalidMetadataNamesFileAndKey) {
+  TempDir dir;
+  const std::string path = save_module(
+      dir.file("m.pt"), nets::build_unet(tiny_unet(2)),
+      R"({"format_version": 1, "color_space": "lab", "size_multiple": 8})");
+  EXPECT_EQ(load_error(path), path + ": colorize.json: required key \"input_size\" is missing");
+}
+
+TEST(Model, WrongOutputChannels) {
+  TempDir dir;
+  ModelInfo lab = info_for(tiny_unet(3));
+  lab.color_space = colorize::ColorSpace::Lab;
+  const std::string path = write_model(dir.file("m.pt"), tiny_unet(3), lab);
+  EXPECT_EQ(load_error(path),
+            path + ": forward() returns 3 channels but color_space \"lab\" needs 2");
+}
+
+TEST(Model, WrongOutputShape) {
+  TempDir dir;
+  const std::string json = colorize::serialize_model_info(info_for(tiny_unet(2)));
+  const std::string cropped =
+      save_module(dir.file("crop.pt"), scripted("torch.cat([x, x], 1)[:, :, 1:, :]"), json.c_str());
+  EXPECT_EQ(load_error(cropped), cropped + ": forward() returns shape [1, 2, 7, 8] for an "
+                                           "input of shape [1, 1, 8, 8]; expected [1, 2, 8, 8]");
+  const std::string tuple = save_module(dir.file("tuple.pt"), scripted("(x, x)"), json.c_str());
+  EXPECT_TRUE(starts_with(load_error(tuple), tuple + ": forward() returns Tuple instead of a tensor"))
+      << load_error(tuple);
+}
+
+TEST(Model, ForwardThatFailsAtTheDeclaredSizeMultiple) {
+  TempDir dir;
+  auto config = tiny_unet(2);
+  config.depth = 4;  // needs multiples of 16
+  ModelInfo info = info_for(config);
+  info.size_multiple = 8;
+  const std::string path = write_model(dir.file("m.pt"), config, info);
+  const std::string message = load_error(path);
+  EXPECT_TRUE(starts_with(message, path + ": forward() failed on an input of shape [1, 1, 8, 8]: "))
+      << message;
+}
+
+TEST(Model, HalfPrecisionFileLoadsAsFloat) {
+  TempDir dir;
+  torch::manual_seed(11);
+  auto net = nets::build_unet(tiny_unet(2));
+  net.eval();
+  const cv::Mat x = ramp(8, 16);
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    expected = net.forward({to_tensor(x)}).toTensor();
+  }
+  net.to(torch::kHalf);
+  const std::string json = colorize::serialize_model_info(info_for(tiny_unet(2)));
+  const Model model = Model::load(save_module(dir.file("half.pt"), net, json.c_str()), cpu());
+  const cv::Mat y = model.forward(x);
+  ASSERT_EQ(y.type(), CV_32FC2);
+  EXPECT_NEAR(y.at<cv::Vec2f>(3, 5)[1], expected[0][1][3][5].item<float>(), 2e-3);
+}
+
+TEST(Model, ThreadCount) {
+  TempDir dir;
+  const std::string path = write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2)));
+  LoadOptions options = cpu();
+  options.threads = 1;
+  Model::load(path, options);
+  EXPECT_EQ(at::get_num_threads(), 1);
+  options.threads = 0;
+  Model::load(path, options);
+  EXPECT_EQ(at::get_num_threads(),
+            static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+TEST(Model, DeviceChoice) {
+  TempDir dir;
+  const std::string path = write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2)));
+  LoadOptions options;
+  options.device = Device::Auto;
+  const Model model = Model::load(path, options);
+  if (torch::cuda::is_available()) {
+    EXPECT_EQ(model.device_name(), "cuda:0");
+    options.device = Device::Cuda;
+    EXPECT_EQ(Model::load(path, options).device_name(), "cuda:0");
+    return;
+  }
+  EXPECT_EQ(model.device_name(), "cpu");
+  options.device = Device::Cuda;
+  try {
+    Model::load(path, options);
+    ADD_FAILURE() << "cuda without CUDA loaded";
+  } catch (const DeviceError &e) {
+    const std::string why = c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA)
+                                ? "no CUDA device found"
+                                : "LibTorch was built without CUDA";
+    EXPECT_CONTAINS(e.what(), why);
+  }
+}
+
+TEST(Model, DeviceNames) {
+  EXPECT_EQ(colorize::parse_device("auto"), Device::Auto);
+  EXPECT_EQ(colorize::parse_device("cpu"), Device::Cpu);
+  EXPECT_EQ(colorize::parse_device("cuda"), Device::Cuda);
+  EXPECT_STREQ(colorize::to_string(Device::Cuda), "cuda");
+  try {
+    colorize::parse_device("gpu");
+    ADD_FAILURE() << "gpu accepted";
+  } catch (const colorize::Error &e) {
+    EXPECT_CONTAINS(e.what(), "\"gpu\"");
+  }
+}
+
+/// Runs argv; returns true when it exits with status 0, else false with the
+/// end of its stderr in `why`.
+bool run_command(const std::vector<std::string> &args, std::string *why) {
+  std::vector<char *> argv;
+  for (const auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  gchar *err = nullptr;
+  gint status = 0;
+  GError *error = nullptr;
+  const gboolean spawned =
+      g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr,
+                   nullptr, &err, &status, &error);
+  if (!spawned) {
+    *why = error->message;
+    g_error_free(error);
+    return false;
+  }
+  std::string text = err ? err : "";
+  g_free(err);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const auto line = text.rfind('\n');
+  *why = line == std::string::npos ? text : text.substr(line + 1);
+  return false;
+}
+
+TEST(Model, PythonExportedFileLoadsAndGivesPythonsOutput) {
+  const char *env = g_getenv("COLORIZE_PYTHON");
+  const std::string python = env && *env ? env : "python3";
+  std::string why;
+  if (!run_command({python, "-c", "import torch"}, &why))
+    GTEST_SKIP() << "python3-torch not available: " << python << ": " << why;
+
+  TempDir dir;
+  const std::string script = colorize::testing::data_path("../make_python_model.py");
+  ASSERT_TRUE(run_command({python, script, dir.path()}, &why)) << why;
+
+  const Model model = Model::load(dir.file("python-model.pt"), cpu());
+  EXPECT_EQ(model.info().name, "tiny python test model");
+  EXPECT_EQ(model.info().size_multiple, 4);
+  EXPECT_EQ(model.info().architecture_json, R"({"type":"TinyColorizer"})");
+
+  const cv::Mat y = model.forward(ramp(16, 24));  // the script's input
+  ASSERT_EQ(y.type(), CV_32FC2);
+  std::ifstream in(dir.file("python-output.txt"));
+  std::vector<float> expected;
+  for (float v; in >> v;) expected.push_back(v);
+  ASSERT_EQ(expected.size(), 2u * 16 * 24);
+  double max_diff = 0;
+  for (int k = 0; k < 2; ++k)
+    for (int r = 0; r < 16; ++r)
+      for (int c = 0; c < 24; ++c)
+        max_diff = std::max<double>(
+            max_diff, std::abs(y.at<cv::Vec2f>(r, c)[k] - expected[(k * 16 + r) * 24 + c]));
+  EXPECT_LT(max_diff, 1e-5);
+}
+
+}  // namespace
