@@ -1,0 +1,263 @@
+// The `colorize` program, run as a user would: the built binary (path in
+// $COLORIZE_CLI) on files in a temporary folder, with a tiny untrained model.
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <glib.h>
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <sys/wait.h>
+
+#include "colorize/color.h"
+#include "support.h"
+
+namespace {
+
+using colorize::testing::TempDir;
+using colorize::testing::data_path;
+
+struct CliRun {
+  int status = -1;  ///< exit code, -1 when it did not exit normally
+  std::string out, err;
+};
+
+CliRun run_cli(const std::vector<std::string> &args) {
+  const char *cli = std::getenv("COLORIZE_CLI");
+  CliRun r;
+  if (!cli) {
+    ADD_FAILURE() << "COLORIZE_CLI is not set";
+    return r;
+  }
+  std::vector<char *> argv{const_cast<char *>(cli)};
+  for (const auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  gchar *out = nullptr, *err = nullptr;
+  gint wait_status = 0;
+  GError *error = nullptr;
+  if (!g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_DEFAULT, nullptr,
+                    nullptr, &out, &err, &wait_status, &error)) {
+    ADD_FAILURE() << "cannot run " << cli << ": " << error->message;
+    g_error_free(error);
+    return r;
+  }
+  r.out = out ? out : "";
+  r.err = err ? err : "";
+  g_free(out);
+  g_free(err);
+  if (WIFEXITED(wait_status)) r.status = WEXITSTATUS(wait_status);
+  return r;
+}
+
+std::string read_bytes(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::string &path, const std::string &bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+bool exists(const std::string &path) {
+  return g_file_test(path.c_str(), G_FILE_TEST_EXISTS);
+}
+
+/// Names in `dir` starting with '.', i.e. leftover temporary files.
+std::vector<std::string> hidden_files(const std::string &dir) {
+  std::vector<std::string> names;
+  GDir *d = g_dir_open(dir.c_str(), 0, nullptr);
+  while (const char *n = d ? g_dir_read_name(d) : nullptr)
+    if (n[0] == '.') names.push_back(n);
+  if (d) g_dir_close(d);
+  return names;
+}
+
+/// Mean absolute difference of the L channels of two BGR(A)/gray images.
+double l_difference(const cv::Mat &a, const cv::Mat &b) {
+  const cv::Mat la = colorize::luminance(a, colorize::ChannelOrder::Bgr);
+  const cv::Mat lb = colorize::luminance(b, colorize::ChannelOrder::Bgr);
+  return cv::norm(la, lb, cv::NORM_L1) / double(la.total());
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    model_dir_ = new TempDir();
+    colorize::nets::UNetConfig config;
+    config.depth = 4;
+    config.width = 8;
+    model_ = colorize::testing::write_model(
+        model_dir_->file("tiny.pt"), config,
+        colorize::testing::info_for(config));
+  }
+  static void TearDownTestSuite() {
+    delete model_dir_;
+    model_dir_ = nullptr;
+  }
+
+  CliRun colorize(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--model", model_});
+    return run_cli(args);
+  }
+
+  TempDir dir_;
+  static TempDir *model_dir_;
+  static std::string model_;
+};
+TempDir *CliTest::model_dir_ = nullptr;
+std::string CliTest::model_;
+
+TEST_F(CliTest, FolderWithCorruptFileDoesTheOthersAndFails) {
+  write_bytes(dir_.file("a.jpg"), read_bytes(data_path("china.jpg")));
+  write_bytes(dir_.file("b.png"), read_bytes(data_path("coffee.png")));
+  write_bytes(dir_.file("broken.jpg"), "this is not a JPEG file at all");
+  const CliRun r = colorize({dir_.path()});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("broken.jpg"), std::string::npos) << r.err;
+  EXPECT_EQ(cv::imread(dir_.file("a-colorized.jpg")).size(),
+            cv::Size(640, 427));
+  EXPECT_EQ(cv::imread(dir_.file("b-colorized.png")).size(),
+            cv::Size(600, 400));
+  EXPECT_FALSE(exists(dir_.file("broken-colorized.jpg")));
+  EXPECT_TRUE(hidden_files(dir_.path()).empty());
+  EXPECT_NE(r.err.find("2 colorized, 1 failed"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, TruncatedJpegFailsAndLeavesNoFile) {
+  const std::string bytes = read_bytes(data_path("flower.jpg"));
+  write_bytes(dir_.file("cut.jpg"), bytes.substr(0, bytes.size() / 2));
+  const CliRun r = colorize({dir_.file("cut.jpg")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cut.jpg"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(dir_.file("cut-colorized.jpg")));
+  EXPECT_TRUE(hidden_files(dir_.path()).empty());
+}
+
+TEST_F(CliTest, NeverOverwritesAnInputWithoutInPlace) {
+  const std::string original = read_bytes(data_path("coffee.png"));
+  write_bytes(dir_.file("c.png"), original);
+  CliRun r = colorize({"--output", dir_.file("c.png"), dir_.file("c.png")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--in-place"), std::string::npos) << r.err;
+  // An output folder that is the input's own folder: same file name.
+  r = colorize({"--output", dir_.path() + "/", dir_.file("c.png")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(read_bytes(dir_.file("c.png")), original);
+}
+
+TEST_F(CliTest, InPlaceReplacesTheInput) {
+  const std::string original = read_bytes(data_path("coffee.png"));
+  write_bytes(dir_.file("c.png"), original);
+  const CliRun r = colorize({"--in-place", dir_.file("c.png")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(read_bytes(dir_.file("c.png")), original);
+  const cv::Mat result = cv::imread(dir_.file("c.png"), cv::IMREAD_UNCHANGED);
+  const cv::Mat input = cv::imread(data_path("coffee.png"));
+  ASSERT_EQ(result.size(), input.size());
+  EXPECT_LT(l_difference(result, input), 0.5);
+  EXPECT_TRUE(hidden_files(dir_.path()).empty());
+}
+
+TEST_F(CliTest, SixteenBitPngStaysSixteenBit) {
+  cv::Mat gray(48, 80, CV_16UC1);
+  for (int y = 0; y < gray.rows; ++y)
+    for (int x = 0; x < gray.cols; ++x)
+      gray.at<uint16_t>(y, x) = uint16_t(x * 800 + y * 37);
+  ASSERT_TRUE(cv::imwrite(dir_.file("deep.png"), gray));
+  // Strength 0: no colour to clip out of gamut, so L must survive at 16-bit
+  // precision (an 8-bit detour would cost ~0.2 L on average).
+  const CliRun r = colorize({"--strength", "0", dir_.file("deep.png")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const cv::Mat out =
+      cv::imread(dir_.file("deep-colorized.png"), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(out.type(), CV_16UC3);
+  EXPECT_EQ(out.size(), gray.size());
+  EXPECT_LT(l_difference(out, gray), 0.01);
+  // 8-bit values scaled to 16 bits are multiples of 257.
+  int not_8bit = 0;
+  for (int y = 0; y < out.rows; ++y)
+    for (int x = 0; x < out.cols; ++x)
+      not_8bit += out.at<cv::Vec3w>(y, x)[1] % 257 != 0;
+  EXPECT_GT(not_8bit, out.rows * out.cols / 2);
+}
+
+TEST_F(CliTest, PngAlphaIsKept) {
+  cv::Mat bgra = cv::imread(data_path("chelsea.png"));
+  cv::cvtColor(bgra, bgra, cv::COLOR_BGR2BGRA);
+  for (int y = 0; y < bgra.rows; ++y)
+    for (int x = 0; x < bgra.cols; ++x)
+      bgra.at<cv::Vec4b>(y, x)[3] = uint8_t((x + 3 * y) % 256);
+  ASSERT_TRUE(cv::imwrite(dir_.file("cat.png"), bgra));
+  const CliRun r = colorize({"--output", dir_.file("out.png"), dir_.file("cat.png")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const cv::Mat out = cv::imread(dir_.file("out.png"), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(out.type(), CV_8UC4);
+  cv::Mat a_in, a_out;
+  cv::extractChannel(bgra, a_in, 3);
+  cv::extractChannel(out, a_out, 3);
+  EXPECT_EQ(cv::norm(a_in, a_out, cv::NORM_INF), 0.0);
+}
+
+TEST_F(CliTest, JpegKeepsSizeBrightnessAndMarkers) {
+  // rocket.jpg carries a COM marker; it must survive the streamed rewrite.
+  const std::string in = data_path("rocket.jpg");
+  ASSERT_NE(read_bytes(in).find("cmp3.10.3.2Lq3"), std::string::npos);
+  const CliRun r = colorize({"--output", dir_.file("r.jpg"), "--quality", "95", in});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const cv::Mat input = cv::imread(in);
+  const cv::Mat out = cv::imread(dir_.file("r.jpg"));
+  ASSERT_EQ(out.size(), input.size());
+  EXPECT_LT(l_difference(out, input), 1.5);
+  EXPECT_NE(read_bytes(dir_.file("r.jpg")).find("cmp3.10.3.2Lq3"),
+            std::string::npos);
+}
+
+TEST_F(CliTest, GrayJpegBecomesColourAndStrengthZeroIsGray) {
+  cv::Mat gray = cv::imread(data_path("china.jpg"), cv::IMREAD_GRAYSCALE);
+  ASSERT_TRUE(cv::imwrite(dir_.file("g.jpg"), gray));
+  CliRun r = colorize({dir_.file("g.jpg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const cv::Mat out = cv::imread(dir_.file("g-colorized.jpg"), cv::IMREAD_UNCHANGED);
+  EXPECT_EQ(out.channels(), 3);
+  EXPECT_LT(l_difference(out, gray), 1.5);
+
+  r = colorize({"--strength", "0", "--output", dir_.file("s0.png"),
+                data_path("coffee.png")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const cv::Mat s0 = cv::imread(dir_.file("s0.png"));
+  std::vector<cv::Mat> ch;
+  cv::split(s0, ch);
+  EXPECT_LE(cv::norm(ch[0], ch[1], cv::NORM_INF), 1.0);
+  EXPECT_LE(cv::norm(ch[1], ch[2], cv::NORM_INF), 1.0);
+}
+
+TEST_F(CliTest, SeveralInputsGoToOutputFolder) {
+  const CliRun r = colorize({"--output", dir_.file("out"), data_path("china.jpg"),
+                          data_path("astronaut.png")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(exists(dir_.file("out/china.jpg")));
+  EXPECT_TRUE(exists(dir_.file("out/astronaut.png")));
+}
+
+TEST_F(CliTest, MissingModelIsNamed) {
+  const std::string missing = dir_.file("no-such-model.pt");
+  const CliRun r = run_cli({"--model", missing, data_path("china.jpg")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, UsageErrors) {
+  EXPECT_EQ(colorize({"--strength", "5", data_path("china.jpg")}).status, 2);
+  EXPECT_EQ(colorize({"--strength", "abc", data_path("china.jpg")}).status, 2);
+  EXPECT_EQ(colorize({"--device", "tpu", data_path("china.jpg")}).status, 2);
+  EXPECT_EQ(colorize({}).status, 2);
+  EXPECT_EQ(run_cli({data_path("china.jpg")}).status, 2);
+  const CliRun help = run_cli({"--help"});
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+}
+
+}  // namespace
