@@ -75,6 +75,20 @@ torch::jit::Module load_archive(const std::string &path, std::string &metadata) 
   return module;
 }
 
+/// Moves parameters and buffers to `device`. Floating ones become float32
+/// (so a file saved in half precision loads too); integer buffers such as
+/// batch norm's num_batches_tracked keep their type (Module::to(device,
+/// dtype) would convert them as well).
+void move_state(torch::jit::Module &module, const torch::Device &device) {
+  auto move = [&device](torch::Tensor t) {
+    const auto type = t.is_floating_point() ? torch::kFloat : t.scalar_type();
+    if (t.device() != device || t.scalar_type() != type)
+      t.set_data(t.to(device, type));
+  };
+  for (const auto &p : module.parameters()) move(p);
+  for (const auto &b : module.buffers()) move(b);
+}
+
 }  // namespace
 
 Device parse_device(const std::string &name) {
@@ -155,9 +169,7 @@ Model Model::load(const std::string &path, const LoadOptions &options) {
 
   impl->module.eval();
   try {
-    // Floating parameters and buffers become float32 (a file saved in half
-    // precision loads too); integer buffers keep their type.
-    impl->module.to(impl->device, torch::kFloat);
+    move_state(impl->module, impl->device);
   } catch (const c10::Error &e) {
     throw ModelError(path + ": cannot move the model to " + impl->device.str() +
                      ": " + short_reason(e));

@@ -235,6 +235,26 @@ TEST(Model, HalfPrecisionFileLoadsAsFloat) {
   EXPECT_NEAR(y.at<cv::Vec2f>(3, 5)[1], expected[0][1][3][5].item<float>(), 2e-3);
 }
 
+TEST(Model, IntegerBuffersKeepTheirType) {
+  // Like batch norm's num_batches_tracked: must stay int64 while floating
+  // parameters become float32. The module reports what it sees through the
+  // channel count its forward returns.
+  TempDir dir;
+  torch::jit::Module m("__torch__.CountingModel");
+  m.register_attribute("training", c10::BoolType::get(), false);
+  m.register_buffer("count", torch::zeros({1}, torch::kLong));
+  m.register_parameter("scale", torch::ones({1}, torch::kDouble), false);
+  m.define(R"(
+def forward(self, x):
+    if not self.count.is_floating_point() and self.scale.element_size() == 4:
+        return torch.cat([x, x], 1) * self.scale
+    return x
+)");
+  const std::string json = colorize::serialize_model_info(info_for(tiny_unet(2)));
+  const std::string path = save_module(dir.file("m.pt"), m, json.c_str());
+  EXPECT_EQ(load_error(path), "");
+}
+
 TEST(Model, ThreadCount) {
   TempDir dir;
   const std::string path = write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2)));

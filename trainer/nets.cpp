@@ -74,7 +74,7 @@ std::string batch_norm_line() {
 
 /// Filters of level i: width * min(2^i, 8).
 int64_t filters(int width, int level) {
-  return static_cast<int64_t>(width) * std::min(1 << std::min(level, 3), 8);
+  return static_cast<int64_t>(width) * (int64_t{1} << std::min(level, 3));
 }
 
 /// Encoder block i of `depth`: [LeakyReLU] conv4x4/2 [BN].
