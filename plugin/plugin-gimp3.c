@@ -1,0 +1,388 @@
+/* plugin-gimp3.c: Colorize (Pix2Pix) for GIMP 3.0: registration,
+ * arguments, undo, shadow buffer. The pixels are the business of
+ * colorize-host.cpp, the dialog of plugin-gimp3-dialog.c.
+ *
+ * This program is free software: you can redistribute it and/or modify it
+ * under the terms of the GNU General Public License as published by the
+ * Free Software Foundation, either version 3 of the License, or (at your
+ * option) any later version.
+ */
+
+#include <string.h>
+
+#include <libgimp/gimp.h>
+#include <glib/gi18n-lib.h>
+
+#include "plugin-gimp3.h"
+
+
+typedef struct _Colorize      Colorize;
+typedef struct _ColorizeClass ColorizeClass;
+
+struct _Colorize
+{
+  GimpPlugIn parent_instance;
+};
+
+struct _ColorizeClass
+{
+  GimpPlugInClass parent_class;
+};
+
+#define COLORIZE_TYPE (colorize_get_type ())
+
+GType                   colorize_get_type         (void) G_GNUC_CONST;
+
+static GList          * colorize_query_procedures (GimpPlugIn           *plug_in);
+static GimpProcedure  * colorize_create_procedure (GimpPlugIn           *plug_in,
+                                                   const gchar          *name);
+static gboolean         colorize_set_i18n         (GimpPlugIn           *plug_in,
+                                                   const gchar          *name,
+                                                   gchar               **gettext_domain,
+                                                   gchar               **catalog_dir);
+static GimpValueArray * colorize_run              (GimpProcedure        *procedure,
+                                                   GimpRunMode           run_mode,
+                                                   GimpImage            *image,
+                                                   GimpDrawable        **drawables,
+                                                   GimpProcedureConfig  *config,
+                                                   gpointer              run_data);
+static gboolean         colorize_apply            (GimpImage            *image,
+                                                   GimpDrawable         *drawable,
+                                                   GimpProcedureConfig  *config,
+                                                   GError              **error);
+
+
+G_DEFINE_TYPE (Colorize, colorize, GIMP_TYPE_PLUG_IN)
+
+GIMP_MAIN (COLORIZE_TYPE)
+
+
+static void
+colorize_class_init (ColorizeClass *klass)
+{
+  GimpPlugInClass *plug_in_class = GIMP_PLUG_IN_CLASS (klass);
+
+  plug_in_class->query_procedures = colorize_query_procedures;
+  plug_in_class->create_procedure = colorize_create_procedure;
+  plug_in_class->set_i18n         = colorize_set_i18n;
+}
+
+static void
+colorize_init (Colorize *colorize G_GNUC_UNUSED)
+{
+}
+
+static GList *
+colorize_query_procedures (GimpPlugIn *plug_in G_GNUC_UNUSED)
+{
+  return g_list_append (NULL, g_strdup (PLUG_IN_PROC));
+}
+
+/* Our own domain (never gimp30-*): the .mo files sit in a "locale" folder
+ * beside the binary (GIMP's default place, used by per-user and test
+ * installs), else in the compiled-in system folder. */
+static gboolean
+colorize_set_i18n (GimpPlugIn   *plug_in G_GNUC_UNUSED,
+                   const gchar  *name G_GNUC_UNUSED,
+                   gchar       **gettext_domain,
+                   gchar       **catalog_dir)
+{
+  gchar *dir = g_path_get_dirname (gimp_get_progname ());
+  gchar *beside = g_build_filename (dir, "locale", NULL);
+
+  *gettext_domain = g_strdup (GETTEXT_PACKAGE);
+  *catalog_dir = g_file_test (beside, G_FILE_TEST_IS_DIR) ?
+                 g_strdup ("locale") : g_strdup (LOCALEDIR);
+  g_free (beside);
+  g_free (dir);
+  return TRUE;
+}
+
+static GimpProcedure *
+colorize_create_procedure (GimpPlugIn  *plug_in,
+                           const gchar *name)
+{
+  GimpProcedure *procedure = NULL;
+
+  gegl_init (NULL, NULL);
+
+  if (! strcmp (name, PLUG_IN_PROC))
+    {
+      gchar *model_blurb;
+
+      procedure = gimp_image_procedure_new (plug_in, name,
+                                            GIMP_PDB_PROC_TYPE_PLUGIN,
+                                            colorize_run, NULL, NULL);
+
+      gimp_procedure_set_image_types (procedure, "RGB*, GRAY*");
+      gimp_procedure_set_sensitivity_mask (procedure,
+                                           GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
+
+      gimp_procedure_set_menu_label (procedure, _("Colorize (Pix2Pix)..."));
+      gimp_procedure_add_menu_path (procedure, "<Image>/Filters/Colors");
+
+      gimp_procedure_set_documentation (procedure,
+                                        _("Colorize a layer with a Pix2Pix "
+                                          "neural network"),
+                                        _("Predicts the colours of the layer "
+                                          "(or the selection) from its "
+                                          "lightness with a Pix2Pix "
+                                          "generator stored as a TorchScript "
+                                          "model file, and keeps the original "
+                                          "lightness. Gray images are "
+                                          "converted to RGB. On failure the "
+                                          "layer is left untouched."),
+                                        name);
+      gimp_procedure_set_attribution (procedure,
+                                      "gimp-colorize authors",
+                                      "gimp-colorize authors, "
+                                      "GPL-3.0-or-later",
+                                      "2026");
+
+      model_blurb = g_strdup_printf (_("TorchScript model file (.pt). "
+                                       "Without one, the installed default "
+                                       "model is used: %s"),
+                                     colorize_default_model_path ());
+      gimp_procedure_add_file_argument (procedure, "model-file",
+                                        _("_Model file"), model_blurb,
+                                        GIMP_FILE_CHOOSER_ACTION_OPEN,
+                                        TRUE, NULL,
+                                        G_PARAM_READWRITE);
+      g_free (model_blurb);
+
+      gimp_procedure_add_choice_argument (procedure, "device",
+                                          _("_Device"),
+                                          _("Where the network runs"),
+                                          gimp_choice_new_with_values (
+                                            "auto", COLORIZE_DEVICE_AUTO,
+                                            _("Automatic"), NULL,
+                                            "cpu",  COLORIZE_DEVICE_CPU,
+                                            _("CPU"), NULL,
+                                            "cuda", COLORIZE_DEVICE_CUDA,
+                                            _("CUDA (GPU)"), NULL,
+                                            NULL),
+                                          "auto",
+                                          G_PARAM_READWRITE);
+
+      gimp_procedure_add_int_argument (procedure, "resolution",
+                                       _("_Resolution"),
+                                       _("Size of the short side the network "
+                                         "works at; 0 = the model's own"),
+                                       0, 8192, 0,
+                                       G_PARAM_READWRITE);
+
+      gimp_procedure_add_double_argument (procedure, "strength",
+                                          _("_Strength"),
+                                          _("0 = gray, 1 = the model's "
+                                            "colours, 2 = more saturated"),
+                                          0.0, 2.0, 1.0,
+                                          G_PARAM_READWRITE);
+
+      gimp_procedure_add_choice_argument (procedure, "output",
+                                          _("_Output"),
+                                          _("Replace the layer's pixels, or "
+                                            "put the colours in a new layer "
+                                            "above in LCh color mode"),
+                                          gimp_choice_new_with_values (
+                                            "replace",
+                                            COLORIZE_OUTPUT_REPLACE,
+                                            _("_Replace the layer's pixels"),
+                                            NULL,
+                                            "new-layer",
+                                            COLORIZE_OUTPUT_NEW_LAYER,
+                                            _("_New layer in LCh color mode"),
+                                            NULL,
+                                            NULL),
+                                          "replace",
+                                          G_PARAM_READWRITE);
+    }
+
+  return procedure;
+}
+
+static GimpValueArray *
+colorize_run (GimpProcedure        *procedure,
+              GimpRunMode           run_mode,
+              GimpImage            *image,
+              GimpDrawable        **drawables,
+              GimpProcedureConfig  *config,
+              gpointer              run_data G_GNUC_UNUSED)
+{
+  GimpDrawable *drawable;
+  GError       *error = NULL;
+
+  if (gimp_core_object_array_get_length ((GObject **) drawables) != 1)
+    {
+      g_set_error (&error, GIMP_PLUG_IN_ERROR, 0,
+                   _("Procedure '%s' only works with one drawable."),
+                   PLUG_IN_PROC);
+      return gimp_procedure_new_return_values (procedure,
+                                               GIMP_PDB_CALLING_ERROR,
+                                               error);
+    }
+  drawable = drawables[0];
+
+  if (! gimp_item_is_layer (GIMP_ITEM (drawable)) ||
+      gimp_drawable_is_indexed (drawable))
+    {
+      g_set_error (&error, GIMP_PLUG_IN_ERROR, 0,
+                   _("Only RGB and grayscale layers can be colorized."));
+      return gimp_procedure_new_return_values (procedure,
+                                               GIMP_PDB_CALLING_ERROR,
+                                               error);
+    }
+
+  if (run_mode == GIMP_RUN_INTERACTIVE &&
+      ! colorize_dialog (procedure, config, drawable))
+    return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL,
+                                             NULL);
+
+  if (! colorize_apply (image, drawable, config, &error))
+    {
+      GimpPDBStatusType status =
+        g_error_matches (error, COLORIZE_HOST_ERROR,
+                         COLORIZE_HOST_ERROR_CANCELLED) ?
+        GIMP_PDB_CANCEL : GIMP_PDB_EXECUTION_ERROR;
+
+      return gimp_procedure_new_return_values (procedure, status, error);
+    }
+
+  if (run_mode != GIMP_RUN_NONINTERACTIVE)
+    gimp_displays_flush ();
+
+  return gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS,
+                                           NULL);
+}
+
+gchar *
+colorize_config_model_path (GimpProcedureConfig *config)
+{
+  GFile *file = NULL;
+  gchar *path = NULL;
+
+  g_object_get (config, "model-file", &file, NULL);
+  if (file)
+    {
+      path = g_file_get_path (file);
+      if (! path)  /* a URI GIO cannot map to a local path */
+        path = g_file_get_uri (file);
+      g_object_unref (file);
+    }
+  return path;
+}
+
+static gboolean
+progress_cb (gdouble fraction, gpointer user_data G_GNUC_UNUSED)
+{
+  gimp_progress_update (fraction);
+  return TRUE;  /* GIMP ends the plug-in itself on cancel */
+}
+
+/* A transparent RGBA layer above `drawable`, same size and offsets, in
+ * LCh color mode, inserted into the image. */
+static GimpLayer *
+add_color_layer (GimpImage *image, GimpDrawable *drawable)
+{
+  gint       off_x, off_y;
+  GimpLayer *layer = gimp_layer_new (image, _("Colorized"),
+                                     gimp_drawable_get_width (drawable),
+                                     gimp_drawable_get_height (drawable),
+                                     GIMP_RGBA_IMAGE, 100.0,
+                                     GIMP_LAYER_MODE_LCH_COLOR);
+
+  gimp_drawable_get_offsets (drawable, &off_x, &off_y);
+  gimp_layer_set_offsets (layer, off_x, off_y);
+  gimp_image_insert_layer (image, layer,
+                           GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
+                           gimp_image_get_item_position (image,
+                                                         GIMP_ITEM (drawable)));
+  gimp_drawable_fill (GIMP_DRAWABLE (layer), GIMP_FILL_TRANSPARENT);
+  return layer;
+}
+
+static gboolean
+colorize_apply (GimpImage            *image,
+                GimpDrawable         *drawable,
+                GimpProcedureConfig  *config,
+                GError              **error)
+{
+  ColorizeParams  params;
+  ColorizeModel  *model;
+  GeglRectangle   roi;
+  GeglBuffer     *src, *dst, *mask = NULL;
+  GimpLayer      *layer = NULL;
+  gchar          *model_path;
+  gint            off_x = 0, off_y = 0;
+  gint            device, output;
+  gboolean        ok;
+
+  g_object_get (config,
+                "resolution", &params.resolution,
+                "strength",   &params.strength,
+                NULL);
+  device = gimp_procedure_config_get_choice_id (config, "device");
+  output = gimp_procedure_config_get_choice_id (config, "output");
+
+  if (! gimp_drawable_mask_intersect (drawable, &roi.x, &roi.y,
+                                      &roi.width, &roi.height))
+    return TRUE;  /* the selection does not touch this layer */
+
+  gimp_progress_init (_("Loading the colorization model"));
+  model_path = colorize_config_model_path (config);
+  model = colorize_model_load (model_path, device, error);
+  g_free (model_path);
+  if (! model)
+    return FALSE;
+
+  gimp_image_undo_group_start (image);
+  if (gimp_drawable_is_gray (drawable))
+    gimp_image_convert_rgb (image);
+
+  gimp_progress_init_printf (_("Colorizing (%s)"),
+                             colorize_model_device_name (model));
+  src = gimp_drawable_get_buffer (drawable);
+  if (output == COLORIZE_OUTPUT_NEW_LAYER)
+    {
+      layer = add_color_layer (image, drawable);
+      dst = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));
+      if (! gimp_selection_is_empty (image))
+        {
+          mask = gimp_drawable_get_buffer (GIMP_DRAWABLE (gimp_image_get_selection (image)));
+          gimp_drawable_get_offsets (drawable, &off_x, &off_y);
+        }
+    }
+  else
+    {
+      /* merge_shadow applies the selection mask (feathering included) */
+      dst = gimp_drawable_get_shadow_buffer (drawable);
+    }
+
+  ok = colorize_buffer (model, &params, src, &roi, dst, mask, off_x, off_y,
+                        0, progress_cb, NULL, error);
+
+  g_object_unref (src);
+  g_object_unref (dst);  /* flushes the written tiles to GIMP */
+  g_clear_object (&mask);
+  colorize_model_free (model);
+
+  if (layer)
+    {
+      if (ok)
+        gimp_drawable_update (GIMP_DRAWABLE (layer),
+                              roi.x, roi.y, roi.width, roi.height);
+      else
+        gimp_image_remove_layer (image, layer);
+    }
+  else if (ok)
+    {
+      gimp_drawable_merge_shadow (drawable, TRUE);
+      gimp_drawable_update (drawable, roi.x, roi.y, roi.width, roi.height);
+    }
+  else
+    {
+      gimp_drawable_free_shadow (drawable);
+    }
+  gimp_progress_end ();
+  gimp_image_undo_group_end (image);
+  return ok;
+}

@@ -1,0 +1,23 @@
+/* plugin-gimp3.h: shared between the GIMP 3.0 plug-in's files. */
+#ifndef PLUGIN_GIMP3_H
+#define PLUGIN_GIMP3_H
+
+#include <libgimp/gimp.h>
+
+#include "colorize-host.h"
+
+#define PLUG_IN_PROC   "plug-in-colorize-pix2pix"
+#define PLUG_IN_BINARY "gimp-colorize-pix2pix"
+#define PLUG_IN_ROLE   "gimp-colorize-pix2pix"
+
+/* The dialog of the procedure's config, with a before/after preview of
+ * `drawable`. Returns TRUE when the user pressed OK (config updated). */
+gboolean colorize_dialog (GimpProcedure       *procedure,
+                          GimpProcedureConfig *config,
+                          GimpDrawable        *drawable);
+
+/* The "model-file" argument as a path for colorize_model_load: NULL for
+ * the installed default model (g_free the result). */
+gchar *  colorize_config_model_path (GimpProcedureConfig *config);
+
+#endif /* PLUGIN_GIMP3_H */

@@ -1,0 +1,70 @@
+; The GIMP 2.10 end-to-end cases, all in one GIMP run (see lib.scm).
+
+(say "PROC exists "
+     (number->string
+       (car (gimp-procedural-db-proc-exists "plug-in-colorize-pix2pix"))))
+
+(run-case "whole" (lambda ()
+  (let* ((img (open-image "gray.png")) (d (active img)))
+    (colorize img d model 0)
+    (save img d "whole.png"))))
+
+(run-case "rect" (lambda ()
+  (let* ((img (open-image "gray.png")) (d (active img)))
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 40 30 60 50)
+    (colorize img d model 0)
+    (save img d "rect.png"))))
+
+(run-case "feather" (lambda ()
+  (let* ((img (open-image "gray.png")) (d (active img)))
+    (gimp-context-set-feather TRUE)
+    (gimp-context-set-feather-radius 16 16)
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 40 30 60 50)
+    (gimp-context-set-feather FALSE)
+    (colorize img d model 0)
+    (save img d "feather.png"))))
+
+(run-case "alpha" (lambda ()
+  (let* ((img (open-image "alpha.png")) (d (active img)))
+    (colorize img d model 0)
+    (save img d "alpha-out.png"))))
+
+(run-case "graymode" (lambda ()
+  (let* ((img (open-image "graymode.png")))
+    (colorize img (active img) model 0)
+    (say "GRAYMODE base-type-rgb "
+         (if (= (car (gimp-image-base-type img)) RGB) "yes" "no"))
+    (save img (active img) "graymode-out.png"))))
+
+(run-case "rgb16" (lambda ()
+  (let* ((img (open-image "rgb16.png")) (d (active img)))
+    (colorize img d model 0)
+    (save img d "rgb16-out.png"))))
+
+(run-case "new-layer" (lambda ()
+  (let* ((img (open-image "gray.png")) (d (active img)))
+    (colorize img d model 1)
+    (let* ((layers (gimp-image-get-layers img))
+           (top (vector-ref (cadr layers) 0)))
+      (say "NEWLAYER count " (number->string (car layers))
+           " lch " (if (= (car (gimp-layer-get-mode top)) LAYER-MODE-LCH-COLOR)
+                       "yes" "no"))
+      (save img d "newlayer-bottom.png")
+      (save img (car (gimp-image-merge-visible-layers img CLIP-TO-IMAGE))
+            "newlayer-merged.png")))))
+
+(run-case "offsets" (lambda ()
+  (let* ((img (car (gimp-image-new 200 150 RGB)))
+         (layer (car (gimp-file-load-layer RUN-NONINTERACTIVE img
+                                           (in-file "gray.png")))))
+    (gimp-image-insert-layer img layer 0 0)
+    (gimp-layer-set-offsets layer 30 20)
+    ; image (0,0)-(80,60) = layer (0,0)-(50,40)
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 0 0 80 60)
+    (colorize img layer model 0)
+    (save img layer "offsets-out.png"))))
+
+(let* ((img (open-image "gray.png")) (d (active img)))
+  (run-case "missing-model" (lambda () (colorize img d missing-model 0)))
+  (run-case "garbage-model" (lambda () (colorize img d garbage-model 0)))
+  (save img d "bad-model-out.png"))

@@ -1,0 +1,52 @@
+// Runs real headless GIMP 2.10 on the plug-in for the end-to-end tests:
+// builds a temp folder with the plug-in (symlinked from the build tree, with
+// its translations beside it as locale/), a fresh profile, a generated
+// gimprc, the input images and the model files, then runs Script-Fu.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "support.h"
+
+namespace colorize::testing {
+
+class GimpRun {
+ public:
+  /// Finds gimp-console-2.10 on PATH and prepares the folder. Needs
+  /// COLORIZE_PLUGIN (the built binary), COLORIZE_PLUGIN_LOCALE (the
+  /// build's po/ folder), COLORIZE_PLUGIN_CASES (tests/plugin),
+  /// COLORIZE_GIMP_PLUGIN_DIR (GIMP's own plug-ins folder).
+  GimpRun();
+
+  /// False when gimp-console-2.10 is not installed.
+  bool available() const { return !gimp_.empty(); }
+
+  /// Runs lib.scm + cases.scm under LANG=C.UTF-8; returns stdout + stderr.
+  std::string run_cases();
+  /// Runs the missing-model case under a German locale compiled with
+  /// localedef into the temp folder. Returns "" and sets *why when the
+  /// locale cannot be made.
+  std::string run_german(std::string *why);
+
+  std::string in(const std::string &name) const;   ///< input image path
+  std::string out(const std::string &name) const;  ///< exported image path
+  std::string missing_model() const { return dir_.file("missing.pt"); }
+  std::string garbage_model() const { return dir_.file("garbage.pt"); }
+
+ private:
+  std::string run(const std::string &script, const std::string &profile,
+                  const std::string &lang, const std::string &locpath);
+  std::string script(const std::string &body) const;
+
+  std::string gimp_;
+  TempDir dir_;
+};
+
+/// Lab (CV_32FC3) of an 8/16-bit BGR(A) or gray image read by OpenCV,
+/// through the core's one colour conversion.
+cv::Mat lab_of(const cv::Mat &image);
+
+}  // namespace colorize::testing
