@@ -63,6 +63,7 @@ struct Options {
   gboolean refine = FALSE;
   gint quality = 92;
   gint threads = 0;
+  gboolean verbose = FALSE;
   gchar **inputs = nullptr;
 
   Options() = default;
@@ -146,6 +147,8 @@ int main(int argc, char **argv) {
        "JPEG/WebP output quality, 1-100 [92]", "Q"},
       {"threads", 't', 0, G_OPTION_ARG_INT, &opt.threads,
        "CPU threads [all cores]", "N"},
+      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose,
+       "Print the model's device and the time of each phase", nullptr},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt.inputs,
        nullptr, "INPUT..."},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -212,6 +215,7 @@ int main(int argc, char **argv) {
 
   // Loaded once for all files.
   std::optional<Model> model;
+  const auto load_started = std::chrono::steady_clock::now();
   try {
     model.emplace(Model::load(opt.model, load));
   } catch (const std::exception &e) {
@@ -223,6 +227,12 @@ int main(int argc, char **argv) {
     return kExitFailed;
   }
   malloc_trim(0);  // give back what loading the archive used
+  if (opt.verbose)
+    std::fprintf(stderr, "colorize: model %s on %s, loaded in %.2f s\n",
+                 opt.model, model->device_name().c_str(),
+                 std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - load_started)
+                     .count());
 
   cli::JobSettings settings;
   settings.infer.resolution = opt.resolution;
@@ -242,12 +252,18 @@ int main(int argc, char **argv) {
     }
     reporter.start(i, task.input);
     try {
-      cli::colorize_file(*model, task.input, task.output, settings,
-                         [&](double fraction) {
-                           reporter.show(fraction);
-                           return !interrupted;
-                         });
+      const cli::PhaseTimes t = cli::colorize_file(
+          *model, task.input, task.output, settings, [&](double fraction) {
+            reporter.show(fraction);
+            return !interrupted;
+          });
       ++done;
+      if (opt.verbose) {
+        reporter.clear();
+        std::fprintf(stderr, "%s -> %s: model pass %.2f s, full resolution "
+                     "%.2f s\n", task.input.c_str(), task.output.c_str(),
+                     t.infer, t.apply);
+      }
     } catch (const Cancelled &) {
       reporter.fail(task.input, "interrupted, nothing written");
       ++failed;

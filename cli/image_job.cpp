@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -125,9 +126,13 @@ cv::Mat fit_depth(const cv::Mat &image, const std::string &ext) {
   return out;
 }
 
-void colorize_generic(const Model &model, const std::string &input,
-                      const std::string &temp, const std::string &ext,
-                      const JobSettings &settings, const Progress &progress) {
+PhaseTimes colorize_generic(const Model &model, const std::string &input,
+                            const std::string &temp, const std::string &ext,
+                            const JobSettings &settings,
+                            const Progress &progress) {
+  using Clock = std::chrono::steady_clock;
+  PhaseTimes times;
+  auto t0 = Clock::now();
   cv::Mat image = cv::imread(input, cv::IMREAD_UNCHANGED);
   if (image.empty())
     throw ImageError(g_file_test(input.c_str(), G_FILE_TEST_EXISTS)
@@ -136,6 +141,8 @@ void colorize_generic(const Model &model, const std::string &input,
   InferOptions infer_options = settings.infer;
   infer_options.order = ChannelOrder::Bgr;
   const AbMap map = infer(model, image, image.size(), infer_options);
+  times.infer = std::chrono::duration<double>(Clock::now() - t0).count();
+  t0 = Clock::now();
 
   ApplyOptions apply_options = settings.apply;
   apply_options.order = ChannelOrder::Bgr;
@@ -164,6 +171,8 @@ void colorize_generic(const Model &model, const std::string &input,
     params = {cv::IMWRITE_WEBP_QUALITY, settings.quality};
   if (!cv::imwrite(temp, fit_depth(result, ext), params))
     throw ImageError("OpenCV cannot write the output format ." + ext);
+  times.apply = std::chrono::duration<double>(Clock::now() - t0).count();
+  return times;
 }
 
 }  // namespace
@@ -180,7 +189,7 @@ bool is_image_name(const std::string &path) {
                  "pfm"});
 }
 
-void colorize_file(const Model &model, const std::string &input,
+PhaseTimes colorize_file(const Model &model, const std::string &input,
                    const std::string &output, const JobSettings &settings,
                    const Progress &progress) {
   const std::string ext = lower_extension(output);
@@ -188,6 +197,7 @@ void colorize_file(const Model &model, const std::string &input,
     throw ImageError("unknown output format for " + output +
                      " (use an image file extension such as .png or .jpg)");
   TempFile temp(output, output_mode(input, output));
+  PhaseTimes times;
   if (is_jpeg_name(input) && is_jpeg_name(output)) {
     std::FILE *file = fdopen(temp.release_fd(), "wb");
     if (!file) throw ImageError(errno_message("cannot write " + temp.path()));
@@ -197,15 +207,17 @@ void colorize_file(const Model &model, const std::string &input,
     js.apply = settings.apply;
     js.quality = settings.quality;
     js.strip_pixels = settings.strip_pixels;
-    colorize_jpeg(model, input, file, js, progress);
+    times = colorize_jpeg(model, input, file, js, progress);
     if (std::fflush(file) != 0 || std::ferror(file))
       throw ImageError(errno_message("cannot write " + temp.path()));
     if (std::fclose(guard.release()) != 0)
       throw ImageError(errno_message("cannot write " + temp.path()));
   } else {
-    colorize_generic(model, input, temp.path(), ext, settings, progress);
+    times = colorize_generic(model, input, temp.path(), ext, settings,
+                             progress);
   }
   temp.commit(output);
+  return times;
 }
 
 }  // namespace colorize::cli

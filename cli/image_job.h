@@ -5,6 +5,7 @@
 #include <string>
 
 #include "colorize/pipeline.h"
+#include "jpeg_stream.h"
 
 namespace colorize::cli {
 
@@ -27,8 +28,8 @@ bool is_image_name(const std::string &path);
 /// output's folder and renamed over `output` only when complete; on any
 /// error the temporary file is removed and `output` is untouched.
 /// Throws colorize::Error (or cv::Exception) with a message that does not
-/// repeat the input's name.
-void colorize_file(const Model &model, const std::string &input,
+/// repeat the input's name. Returns the time spent in each phase.
+PhaseTimes colorize_file(const Model &model, const std::string &input,
                    const std::string &output, const JobSettings &settings,
                    const Progress &progress);
 

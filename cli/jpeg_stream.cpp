@@ -7,6 +7,7 @@
 #include "jpeg_stream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <condition_variable>
 #include <csetjmp>
@@ -318,10 +319,15 @@ AbMap infer_jpeg(const Model &model, const std::string &path,
 
 }  // namespace
 
-void colorize_jpeg(const Model &model, const std::string &in_path,
-                   std::FILE *out, const JpegSettings &settings,
-                   const Progress &progress) {
+PhaseTimes colorize_jpeg(const Model &model, const std::string &in_path,
+                         std::FILE *out, const JpegSettings &settings,
+                         const Progress &progress) {
+  using Clock = std::chrono::steady_clock;
+  PhaseTimes times;
+  auto t0 = Clock::now();
   const AbMap map = infer_jpeg(model, in_path, settings);
+  times.infer = std::chrono::duration<double>(Clock::now() - t0).count();
+  t0 = Clock::now();
 
   Decoder dec(in_path, true);
   dec.start();
@@ -384,6 +390,8 @@ void colorize_jpeg(const Model &model, const std::string &in_path,
   }
   if (auto error = queue.error()) std::rethrow_exception(error);
   enc.finish();
+  times.apply = std::chrono::duration<double>(Clock::now() - t0).count();
+  return times;
 }
 
 }  // namespace colorize::cli

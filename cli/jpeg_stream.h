@@ -20,11 +20,17 @@ struct JpegSettings {
   int strip_pixels = 1 << 20;
 };
 
+/// Seconds spent in each phase.
+struct PhaseTimes {
+  double infer = 0;  ///< reading the small copy + the model pass
+  double apply = 0;  ///< full-resolution decode + apply + encode
+};
+
 /// Colorizes the JPEG file `in_path` into `out` (an open, empty file).
 /// Throws ImageError for unreadable, truncated or CMYK files (the message
 /// does not repeat the file name), Cancelled when `progress` returns false. On error `out` holds
 /// garbage: the caller deletes it.
-void colorize_jpeg(const Model &model, const std::string &in_path,
+PhaseTimes colorize_jpeg(const Model &model, const std::string &in_path,
                    std::FILE *out, const JpegSettings &settings,
                    const Progress &progress);
 
