@@ -1,0 +1,104 @@
+// Training data: folder scan, decoding and checks, random crops turned into
+// network inputs/targets with core's colour definitions, and batches built
+// ahead of time in worker threads. No LibTorch here: batches are plain
+// float arrays in N,C,H,W order.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "options.h"
+
+namespace colorize::train {
+
+/// Image files under `dir`, recursively (JPEG, PNG, TIFF, WebP by
+/// extension, case-insensitive), sorted. Throws UsageError when `dir` is not
+/// a readable folder.
+std::vector<std::string> list_images(const std::string &dir);
+
+struct Photo {
+  std::string path;
+  cv::Mat bgr;  ///< CV_8UC3
+};
+
+/// Called once per skipped file with its path and the reason.
+using WarnFn = std::function<void(const std::string &path, const std::string &reason)>;
+
+/// Decodes `paths` (in `threads` threads), skipping unreadable files and
+/// grayscale photos with one warning each. Photos whose short side exceeds
+/// `max_short_side` are downscaled (0 = keep). Order follows `paths`.
+std::vector<Photo> load_photos(const std::vector<std::string> &paths, int max_short_side,
+                               int threads, const WarnFn &warn);
+
+/// True when the photo carries (almost) no colour.
+bool is_grayscale(const cv::Mat &bgr);
+
+/// One network example: x = normalised L (CV_32FC1), y = target (CV_32FC2
+/// a,b or CV_32FC3 R,G,B, normalised), rgb8 = the crop (CV_8UC3, BGR).
+struct Example {
+  cv::Mat x, y, bgr8;
+};
+
+/// Random crop of side `size` with scale jitter (the crop covers between
+/// `size` pixels and the whole short side) and a random horizontal flip.
+cv::Mat random_crop(const cv::Mat &bgr, int size, std::mt19937_64 &rng);
+/// Short side resized to `size`, centre square crop.
+cv::Mat center_crop(const cv::Mat &bgr, int size);
+/// Network input and target for a BGR 8-bit crop.
+Example make_example(const cv::Mat &bgr8, Space space);
+
+struct Batch {
+  int n = 0, size = 0, y_channels = 0;
+  std::vector<float> x;  ///< n x 1 x size x size
+  std::vector<float> y;  ///< n x y_channels x size x size
+};
+
+/// Copies examples into a Batch (planar N,C,H,W).
+Batch make_batch(const std::vector<Example> &examples);
+
+/// Produces the batches of an epoch in order, built ahead in worker
+/// threads. The content of batch k depends only on (seed, epoch, k), never on
+/// which thread built it, so runs are reproducible for any worker count.
+class BatchLoader {
+ public:
+  BatchLoader(const std::vector<Photo> &photos, int size, int batch, Space space,
+              int64_t seed, int workers);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader &) = delete;
+  BatchLoader &operator=(const BatchLoader &) = delete;
+
+  int batches_per_epoch() const;
+  /// Starts producing the batches of `epoch`; next() then returns them.
+  void start_epoch(int epoch);
+  /// Next batch of the current epoch; false when the epoch is over.
+  bool next(Batch &out);
+
+ private:
+  void work();
+  Batch build(const std::vector<int> &order, int epoch, int index) const;
+
+  const std::vector<Photo> &photos_;
+  const int size_, batch_;
+  const Space space_;
+  const int64_t seed_;
+  std::shared_ptr<const std::vector<int>> order_;
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<int, Batch> ready_;
+  int epoch_ = -1, next_build_ = 0, next_take_ = 0, total_ = 0;
+  bool stop_ = false;
+  static constexpr int kAhead = 4;  ///< batches prepared ahead at most
+};
+
+}  // namespace colorize::train

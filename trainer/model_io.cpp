@@ -1,0 +1,157 @@
+// Checkpoints and model export: see model_io.h.
+#include "model_io.h"
+
+#include <torch/serialize.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace colorize::train {
+namespace {
+
+const char *const kStateFile = "state.json";
+const char *const kGeneratorFile = "generator.pt";
+const char *const kDiscriminatorFile = "discriminator.pt";
+const char *const kOptGFile = "optimizer_g.pt";
+const char *const kOptDFile = "optimizer_d.pt";
+const char *const kRngFile = "rng.pt";
+
+/// Epoch number of a folder named epoch-NNNN, or -1.
+int epoch_of(const fs::path &p) {
+  const std::string name = p.filename().string();
+  if (name.rfind("epoch-", 0) != 0 || name.size() <= 6) return -1;
+  const std::string digits = name.substr(6);
+  if (!std::all_of(digits.begin(), digits.end(), ::isdigit)) return -1;
+  return std::stoi(digits);
+}
+
+std::vector<fs::path> checkpoints(const std::string &out_dir) {
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  const fs::path root = fs::path(out_dir) / "checkpoints";
+  if (!fs::is_directory(root, ec)) return dirs;
+  for (const auto &e : fs::directory_iterator(root, ec))
+    if (e.is_directory() && epoch_of(e.path()) >= 0) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end(), [](const fs::path &a, const fs::path &b) { return epoch_of(a) < epoch_of(b); });
+  return dirs;
+}
+
+std::string file_in(const std::string &dir, const char *name) { return (fs::path(dir) / name).string(); }
+
+}  // namespace
+
+nets::UNetConfig unet_config(const TrainOptions &o) {
+  nets::UNetConfig c;
+  c.depth = o.depth;
+  c.width = o.width;
+  c.in_channels = 1;
+  c.out_channels = o.space == Space::Lab ? 2 : 3;
+  c.skips = o.arch == Arch::UNet;
+  c.dropout_blocks = std::min(3, o.depth - 1);
+  return c;
+}
+
+nets::PatchGanConfig patchgan_config(const TrainOptions &o) {
+  nets::PatchGanConfig c;
+  c.in_channels = 1 + (o.space == Space::Lab ? 2 : 3);
+  c.width = o.disc_width;
+  c.layers = o.disc_layers;
+  return c;
+}
+
+std::string checkpoint_dir(const std::string &out_dir, int epoch) {
+  char name[32];
+  std::snprintf(name, sizeof name, "epoch-%04d", epoch);
+  return (fs::path(out_dir) / "checkpoints" / name).string();
+}
+
+std::string latest_checkpoint(const std::string &out_dir) {
+  auto dirs = checkpoints(out_dir);
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    std::error_code ec;
+    if (fs::exists(*it / kStateFile, ec) && fs::exists(*it / kOptGFile, ec)) return it->string();
+  }
+  return {};
+}
+
+void save_checkpoint(const std::string &out_dir, const TrainState &state, Nets &nets, int keep_full) {
+  const fs::path final_dir = checkpoint_dir(out_dir, state.epoch);
+  const fs::path tmp = final_dir.parent_path() / ("." + final_dir.filename().string() + ".tmp");
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  const std::string t = tmp.string();
+  nets.g.save(file_in(t, kGeneratorFile));
+  torch::save(*nets.opt_g, file_in(t, kOptGFile));
+  if (nets.d) {
+    nets.d->save(file_in(t, kDiscriminatorFile));
+    torch::save(*nets.opt_d, file_in(t, kOptDFile));
+  }
+  torch::save(at::detail::getDefaultCPUGenerator().get_state(), file_in(t, kRngFile));
+  write_file_atomic(file_in(t, kStateFile), to_json(state));
+  fs::remove_all(final_dir);
+  fs::rename(tmp, final_dir);
+  // Older checkpoints: keep what export needs, drop the training parts.
+  auto dirs = checkpoints(out_dir);
+  for (int i = 0; i + keep_full < int(dirs.size()); ++i)
+    for (const char *f : {kDiscriminatorFile, kOptGFile, kOptDFile, kRngFile}) fs::remove(dirs[i] / f);
+}
+
+TrainState load_state(const std::string &dir) {
+  const std::string path = file_in(dir, kStateFile);
+  return state_from_json(read_file(path), path);
+}
+
+torch::jit::Module load_generator(const std::string &dir) {
+  return torch::jit::load(file_in(dir, kGeneratorFile), torch::kCPU);
+}
+
+void load_training_parts(const std::string &dir, Nets &nets) {
+  torch::load(*nets.opt_g, file_in(dir, kOptGFile));
+  if (nets.d) torch::load(*nets.opt_d, file_in(dir, kOptDFile));
+  torch::Tensor rng;
+  torch::load(rng, file_in(dir, kRngFile));
+  at::Generator gen = at::detail::getDefaultCPUGenerator();  // shares the global generator
+  gen.set_state(rng);
+}
+
+ModelInfo model_info(const TrainState &state, const std::string &name, const std::string &license) {
+  const TrainOptions &o = state.options;
+  ModelInfo info;
+  info.color_space = o.space == Space::Lab ? ColorSpace::Lab : ColorSpace::Rgb;
+  info.input_size = o.size;
+  info.size_multiple = 1 << o.depth;
+  info.name = name.empty() ? o.name : name;
+  info.license = license.empty() ? o.license : license;
+  std::ostringstream d;
+  d << (o.arch == Arch::UNet ? "Pix2Pix U-Net" : "Encoder-decoder (no skips, L1 only)") << " (depth " << o.depth
+    << ", width " << o.width << ") predicting " << (o.space == Space::Lab ? "a,b" : "R,G,B")
+    << " from L, trained by colorize-train on " << state.train_photos << " photos for " << state.epoch
+    << " epochs at " << o.size << "x" << o.size << ".";
+  info.description = d.str();
+  info.architecture_json = nets::to_json(unet_config(o));
+  info.training_json = training_facts_json(state);
+  return info;
+}
+
+void export_model(const torch::jit::Module &g, const ModelInfo &info, const std::string &path, bool half) {
+  torch::jit::Module copy = g.clone();
+  copy.to(torch::kCPU);
+  nets::set_training(copy, false);
+  if (half) copy.to(torch::kHalf);
+  const fs::path p(path);
+  const std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
+  torch::jit::ExtraFilesMap extra{{kMetadataFileName, serialize_model_info(info)}};
+  copy.save(tmp, extra);
+  std::error_code ec;
+  fs::rename(tmp, p, ec);
+  if (ec) {
+    fs::remove(tmp);
+    throw std::runtime_error(path + ": cannot write model file: " + ec.message());
+  }
+}
+
+}  // namespace colorize::train

@@ -1,0 +1,210 @@
+// Option parsing for colorize-train with GLib's GOptionContext.
+#include "options.h"
+
+#include <glib.h>
+
+#include <memory>
+#include <vector>
+
+namespace colorize::train {
+namespace {
+
+/// Owns the gchar* strings GLib fills in.
+struct StringArg {
+  gchar *value = nullptr;
+  ~StringArg() { g_free(value); }
+  void copy_to(std::string &out) const {
+    if (value) out = value;
+  }
+};
+
+struct ContextDeleter {
+  void operator()(GOptionContext *c) const { g_option_context_free(c); }
+};
+using Context = std::unique_ptr<GOptionContext, ContextDeleter>;
+
+/// Parses argv (copied, GLib removes what it consumed) with `entries`.
+void parse(const char *parameter, const char *summary, const char *description,
+           GOptionEntry *entries, int argc, char **argv) {
+  Context context(g_option_context_new(parameter));
+  g_option_context_set_summary(context.get(), summary);
+  if (description) g_option_context_set_description(context.get(), description);
+  g_option_context_add_main_entries(context.get(), entries, nullptr);
+  std::vector<char *> args(argv, argv + argc);
+  int n = argc;
+  char **p = args.data();
+  GError *error = nullptr;
+  if (!g_option_context_parse(context.get(), &n, &p, &error)) {
+    std::string message = error->message;
+    g_error_free(error);
+    throw UsageError(message);
+  }
+  if (n > 1) throw UsageError(std::string("unexpected argument '") + p[1] + "'");
+}
+
+template <typename E>
+E choose(const std::string &option, const std::string &value,
+         std::initializer_list<std::pair<const char *, E>> choices) {
+  std::string names;
+  for (const auto &c : choices) {
+    if (value == c.first) return c.second;
+    names += names.empty() ? "" : ", ";
+    names += c.first;
+  }
+  throw UsageError("--" + option + ": unknown value '" + value + "' (choose " +
+                   names + ")");
+}
+
+void require(bool ok, const std::string &message) {
+  if (!ok) throw UsageError(message);
+}
+
+}  // namespace
+
+const char *to_string(GanLoss v) { return v == GanLoss::Bce ? "bce" : "lsgan"; }
+const char *to_string(Arch v) { return v == Arch::UNet ? "unet" : "autoencoder"; }
+const char *to_string(Space v) { return v == Space::Lab ? "lab" : "rgb"; }
+
+TrainOptions parse_train_options(int argc, char **argv) {
+  TrainOptions o;
+  StringArg data, val, out, gan, space, arch, device, name, license;
+  gint64 seed = o.seed;
+  gint epochs = -1;
+  gboolean resume = FALSE, quiet = FALSE, half = FALSE;
+  GOptionEntry entries[] = {
+      {"data", 'd', 0, G_OPTION_ARG_FILENAME, &data.value, "Folder of colour photos (searched recursively)", "DIR"},
+      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out.value, "Output folder: checkpoints, model.pt, losses, samples", "DIR"},
+      {"val-dir", 0, 0, G_OPTION_ARG_FILENAME, &val.value, "Validation photos (default: split off --data)", "DIR"},
+      {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &o.val_fraction, "Share of --data kept for validation (default 0.05)", "F"},
+      {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "Training crop side in pixels (default 256)", "N"},
+      {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Batch size (default 16)", "N"},
+      {"epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Total epochs, pre-training included (default 50)", "N"},
+      {"pretrain-epochs", 0, 0, G_OPTION_ARG_INT, &o.pretrain_epochs, "First epochs train the generator with L1 only (default 0)", "N"},
+      {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &o.decay_epochs, "Last epochs decay the learning rate linearly to 0 (default 0)", "N"},
+      {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &o.lr, "Adam learning rate (default 2e-4)", "X"},
+      {"lambda", 0, 0, G_OPTION_ARG_DOUBLE, &o.lambda_l1, "Weight of the L1 loss (default 100)", "X"},
+      {"gan-loss", 0, 0, G_OPTION_ARG_STRING, &gan.value, "Adversarial loss: bce (default) or lsgan", "NAME"},
+      {"space", 0, 0, G_OPTION_ARG_STRING, &space.value, "Predict lab (a,b; default) or rgb", "NAME"},
+      {"arch", 0, 0, G_OPTION_ARG_STRING, &arch.value, "unet (default) or autoencoder (no skips, L1 only)", "NAME"},
+      {"depth", 0, 0, G_OPTION_ARG_INT, &o.depth, "Generator levels; --size must be a multiple of 2^depth (default 8)", "N"},
+      {"width", 0, 0, G_OPTION_ARG_INT, &o.width, "Generator filters of the first level (default 64)", "N"},
+      {"disc-width", 0, 0, G_OPTION_ARG_INT, &o.disc_width, "Discriminator filters of the first layer (default 64)", "N"},
+      {"disc-layers", 0, 0, G_OPTION_ARG_INT, &o.disc_layers, "Discriminator strided layers (default 3 = 70x70 patches)", "N"},
+      {"device", 0, 0, G_OPTION_ARG_STRING, &device.value, "auto (default), cpu or cuda", "NAME"},
+      {"threads", 't', 0, G_OPTION_ARG_INT, &o.threads, "LibTorch threads (default: all cores)", "N"},
+      {"workers", 0, 0, G_OPTION_ARG_INT, &o.workers, "Data-loading threads (default 2)", "N"},
+      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 1)", "N"},
+      {"max-images", 0, 0, G_OPTION_ARG_INT, &o.max_images, "Use at most N training photos (default: all)", "N"},
+      {"samples-every", 0, 0, G_OPTION_ARG_INT, &o.samples_every, "Write a sample grid every N epochs (default 5, 0 = never)", "N"},
+      {"num-samples", 0, 0, G_OPTION_ARG_INT, &o.num_samples, "Images per block of the sample grid (default 6)", "N"},
+      {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Export model.pt with float16 parameters (half the size)", nullptr},
+      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out", nullptr},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only warnings, errors and the final summary", nullptr},
+      {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name written into the exported file", "TEXT"},
+      {"license", 0, 0, G_OPTION_ARG_STRING, &license.value, "License written into the exported file", "TEXT"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  parse("[train] - train a colorization model",
+        "Trains a Pix2Pix colorizer (U-Net + PatchGAN on CIE Lab) from a folder of colour photos.",
+        "Examples:\n"
+        "  colorize-train --data photos/ --out run1 --size 128 --depth 7 --width 32 --pretrain-epochs 5\n"
+        "  colorize-train --out run1 --resume --epochs 80\n"
+        "  colorize-train export --checkpoint run1/checkpoints/epoch-0040 --out model.pt\n"
+        "  colorize-train eval --model model.pt --data holdout/\n",
+        entries, argc, argv);
+  data.copy_to(o.data_dir);
+  val.copy_to(o.val_dir);
+  out.copy_to(o.out_dir);
+  device.copy_to(o.device);
+  name.copy_to(o.name);
+  license.copy_to(o.license);
+  if (gan.value) o.gan_loss = choose<GanLoss>("gan-loss", gan.value, {{"bce", GanLoss::Bce}, {"lsgan", GanLoss::Lsgan}});
+  if (space.value) o.space = choose<Space>("space", space.value, {{"lab", Space::Lab}, {"rgb", Space::Rgb}});
+  if (arch.value) o.arch = choose<Arch>("arch", arch.value, {{"unet", Arch::UNet}, {"autoencoder", Arch::Autoencoder}});
+  o.seed = seed;
+  o.epochs_given = epochs != -1;
+  if (o.epochs_given) o.epochs = epochs;
+  o.resume = resume;
+  o.quiet = quiet;
+  o.half = half;
+  validate(o);
+  return o;
+}
+
+void validate(const TrainOptions &o) {
+  require(!o.out_dir.empty(), "--out DIR is required");
+  if (o.resume) return;  // the rest comes from the checkpoint
+  require(!o.data_dir.empty(), "--data DIR is required");
+  require(o.depth >= 2 && o.depth <= 10, "--depth must be in 2..10 (got " + std::to_string(o.depth) + ")");
+  const int multiple = 1 << o.depth;
+  require(o.size >= multiple && o.size % multiple == 0,
+          "--size " + std::to_string(o.size) + " is not a positive multiple of 2^depth = " +
+              std::to_string(multiple) + " (try --size " + std::to_string(multiple * std::max(1, o.size / multiple)) +
+              " or a smaller --depth)");
+  require(o.width >= 1 && o.width <= 512, "--width must be in 1..512");
+  require(o.disc_width >= 1 && o.disc_width <= 512, "--disc-width must be in 1..512");
+  require(o.disc_layers >= 1 && o.disc_layers <= 6, "--disc-layers must be in 1..6");
+  require(o.batch >= 1, "--batch must be at least 1");
+  require(o.epochs >= 1, "--epochs must be at least 1");
+  require(o.pretrain_epochs >= 0 && o.pretrain_epochs <= o.epochs, "--pretrain-epochs must be in 0..--epochs");
+  require(o.decay_epochs >= 0 && o.decay_epochs <= o.epochs, "--decay-epochs must be in 0..--epochs");
+  require(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1)");
+  require(o.lambda_l1 >= 0, "--lambda must not be negative");
+  require(o.threads >= 0, "--threads must not be negative");
+  require(o.workers >= 1 && o.workers <= 64, "--workers must be in 1..64");
+  require(o.val_fraction >= 0 && o.val_fraction <= 0.5, "--val-fraction must be in 0..0.5");
+  require(o.max_images >= 0, "--max-images must not be negative");
+  require(o.samples_every >= 0, "--samples-every must not be negative");
+  require(o.num_samples >= 0 && o.num_samples <= 32, "--num-samples must be in 0..32");
+  require(o.device == "auto" || o.device == "cpu" || o.device == "cuda",
+          "--device: unknown value '" + o.device + "' (choose auto, cpu, cuda)");
+}
+
+ExportOptions parse_export_options(int argc, char **argv) {
+  ExportOptions o;
+  StringArg checkpoint, out, name, license;
+  gboolean half = FALSE;
+  GOptionEntry entries[] = {
+      {"checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &checkpoint.value, "Checkpoint folder (e.g. run/checkpoints/epoch-0040)", "DIR"},
+      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out.value, "Model file to write", "FILE"},
+      {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Store float16 parameters (half the size)", nullptr},
+      {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name", "TEXT"},
+      {"license", 0, 0, G_OPTION_ARG_STRING, &license.value, "License text", "TEXT"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  parse("export - write a model file from a checkpoint",
+        "Writes the generator of a checkpoint as a model file (TorchScript + colorize.json).", nullptr,
+        entries, argc, argv);
+  checkpoint.copy_to(o.checkpoint);
+  out.copy_to(o.out);
+  name.copy_to(o.name);
+  license.copy_to(o.license);
+  o.half = half;
+  require(!o.checkpoint.empty(), "--checkpoint DIR is required");
+  require(!o.out.empty(), "--out FILE is required");
+  return o;
+}
+
+EvalOptions parse_eval_options(int argc, char **argv) {
+  EvalOptions o;
+  StringArg model, data, device;
+  GOptionEntry entries[] = {
+      {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model.value, "Model file", "FILE"},
+      {"data", 'd', 0, G_OPTION_ARG_FILENAME, &data.value, "Folder of colour photos", "DIR"},
+      {"resolution", 0, 0, G_OPTION_ARG_INT, &o.resolution, "Working resolution (default: the model's)", "N"},
+      {"device", 0, 0, G_OPTION_ARG_STRING, &device.value, "auto (default), cpu or cuda", "NAME"},
+      {"threads", 't', 0, G_OPTION_ARG_INT, &o.threads, "LibTorch threads (default: all cores)", "N"},
+      {"max-images", 0, 0, G_OPTION_ARG_INT, &o.max_images, "Evaluate at most N photos", "N"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  parse("eval - compare a model with the grayscale baseline",
+        "Colorizes grayscale versions of colour photos and prints PSNR, mean Delta E (a,b) and\n"
+        "colourfulness, next to the grayscale baseline (a = b = 0).", nullptr, entries, argc, argv);
+  model.copy_to(o.model);
+  data.copy_to(o.data_dir);
+  device.copy_to(o.device);
+  require(!o.model.empty(), "--model FILE is required");
+  require(!o.data_dir.empty(), "--data DIR is required");
+  require(o.resolution >= 0, "--resolution must not be negative");
+  require(o.threads >= 0 && o.max_images >= 0, "--threads and --max-images must not be negative");
+  return o;
+}
+
+}  // namespace colorize::train

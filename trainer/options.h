@@ -1,0 +1,91 @@
+// Command-line options of colorize-train (GLib GOptionContext), one struct
+// per subcommand, validated before any work starts. No LibTorch here.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace colorize::train {
+
+/// Bad command line or unusable input folder; the message is for the user.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class GanLoss { Bce, Lsgan };
+enum class Arch { UNet, Autoencoder };
+enum class Space { Lab, Rgb };
+
+const char *to_string(GanLoss v);
+const char *to_string(Arch v);
+const char *to_string(Space v);
+
+struct TrainOptions {
+  std::string data_dir;
+  std::string val_dir;        ///< empty = split --val-fraction off data_dir
+  std::string out_dir;
+  int size = 256;             ///< crop side (pixels)
+  int batch = 16;
+  int epochs = 50;            ///< total, pre-training included
+  bool epochs_given = false;  ///< --epochs on the command line (resume keeps the old total otherwise)
+  int pretrain_epochs = 0;    ///< first epochs: L1 only, no discriminator
+  int decay_epochs = 0;       ///< last epochs: learning rate decays linearly
+  double lr = 2e-4;
+  double beta1 = 0.5;
+  double beta2 = 0.999;
+  double lambda_l1 = 100.0;
+  GanLoss gan_loss = GanLoss::Bce;
+  Space space = Space::Lab;
+  Arch arch = Arch::UNet;
+  int depth = 8;
+  int width = 64;
+  int disc_width = 64;
+  int disc_layers = 3;
+  std::string device = "auto";
+  int threads = 0;            ///< LibTorch intra-op threads; 0 = all cores
+  int workers = 2;            ///< data-loading threads
+  int64_t seed = 1;
+  double val_fraction = 0.05;
+  int max_images = 0;         ///< use at most this many training photos (0 = all)
+  int samples_every = 5;      ///< sample grid every N epochs (0 = never)
+  int num_samples = 6;        ///< images per row block of the sample grid
+  bool half = false;          ///< export parameters as float16
+  bool resume = false;
+  bool quiet = false;
+  std::string name = "colorize";
+  std::string license;
+};
+
+struct ExportOptions {
+  std::string checkpoint;     ///< a checkpoint folder (out/checkpoints/epoch-N)
+  std::string out;
+  bool half = false;
+  std::string name;
+  std::string license;
+};
+
+struct EvalOptions {
+  std::string model;
+  std::string data_dir;
+  int resolution = 0;         ///< 0 = the model's input_size
+  std::string device = "auto";
+  int threads = 0;
+  int max_images = 0;
+};
+
+/// argv[0] = program name, the subcommand word already removed. Throws
+/// UsageError. --help prints the help and exits (GLib's behaviour).
+TrainOptions parse_train_options(int argc, char **argv);
+ExportOptions parse_export_options(int argc, char **argv);
+EvalOptions parse_eval_options(int argc, char **argv);
+
+/// Checks values that need no file access (sizes, ranges, enums).
+void validate(const TrainOptions &o);
+
+/// Entry point of the program (also called by the tests): dispatches to
+/// train / export / eval, prints errors, returns the exit status.
+int run_cli(int argc, char **argv);
+
+}  // namespace colorize::train

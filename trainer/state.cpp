@@ -1,0 +1,285 @@
+// Training state <-> JSON with json-glib: see state.h.
+#include "state.h"
+
+#include <json-glib/json-glib.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+namespace colorize::train {
+namespace {
+
+template <typename T>
+struct GObjectPtr {
+  T *p;
+  explicit GObjectPtr(T *ptr) : p(ptr) {}
+  ~GObjectPtr() {
+    if (p) g_object_unref(p);
+  }
+  T *get() const { return p; }
+};
+
+void add(JsonBuilder *b, const char *key, double v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_double_value(b, v);
+}
+void add(JsonBuilder *b, const char *key, int64_t v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_int_value(b, v);
+}
+void add(JsonBuilder *b, const char *key, int v) { add(b, key, int64_t(v)); }
+void add(JsonBuilder *b, const char *key, bool v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_boolean_value(b, v);
+}
+void add(JsonBuilder *b, const char *key, const std::string &v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_string_value(b, v.c_str());
+}
+void add(JsonBuilder *b, const char *key, const char *v) { add(b, key, std::string(v)); }
+
+void add_scores(JsonBuilder *b, const char *key, const Scores &s) {
+  json_builder_set_member_name(b, key);
+  json_builder_begin_object(b);
+  add(b, "psnr", s.psnr);
+  add(b, "delta_ab", s.delta_ab);
+  add(b, "colorfulness", s.colorfulness);
+  json_builder_end_object(b);
+}
+
+void add_options(JsonBuilder *b, const TrainOptions &o) {
+  json_builder_set_member_name(b, "options");
+  json_builder_begin_object(b);
+  add(b, "data_dir", o.data_dir);
+  add(b, "val_dir", o.val_dir);
+  add(b, "size", o.size);
+  add(b, "batch", o.batch);
+  add(b, "epochs", o.epochs);
+  add(b, "pretrain_epochs", o.pretrain_epochs);
+  add(b, "decay_epochs", o.decay_epochs);
+  add(b, "lr", o.lr);
+  add(b, "beta1", o.beta1);
+  add(b, "beta2", o.beta2);
+  add(b, "lambda", o.lambda_l1);
+  add(b, "gan_loss", to_string(o.gan_loss));
+  add(b, "space", to_string(o.space));
+  add(b, "arch", to_string(o.arch));
+  add(b, "depth", o.depth);
+  add(b, "width", o.width);
+  add(b, "disc_width", o.disc_width);
+  add(b, "disc_layers", o.disc_layers);
+  add(b, "seed", int64_t(o.seed));
+  add(b, "val_fraction", o.val_fraction);
+  add(b, "max_images", o.max_images);
+  add(b, "samples_every", o.samples_every);
+  add(b, "num_samples", o.num_samples);
+  add(b, "half", o.half);
+  add(b, "name", o.name);
+  add(b, "license", o.license);
+  json_builder_end_object(b);
+}
+
+std::string finish(JsonBuilder *b) {
+  GObjectPtr<JsonGenerator> gen(json_generator_new());
+  JsonNode *root = json_builder_get_root(b);
+  json_generator_set_root(gen.get(), root);
+  json_generator_set_pretty(gen.get(), TRUE);
+  gchar *text = json_generator_to_data(gen.get(), nullptr);
+  std::string out = text;
+  g_free(text);
+  json_node_unref(root);
+  return out;
+}
+
+// Readers with defaults (the file is ours; missing keys keep defaults).
+double get(JsonObject *o, const char *k, double d) {
+  return json_object_has_member(o, k) ? json_object_get_double_member(o, k) : d;
+}
+int64_t get(JsonObject *o, const char *k, int64_t d) {
+  return json_object_has_member(o, k) ? json_object_get_int_member(o, k) : d;
+}
+int get(JsonObject *o, const char *k, int d) { return int(get(o, k, int64_t(d))); }
+bool get(JsonObject *o, const char *k, bool d) {
+  return json_object_has_member(o, k) ? json_object_get_boolean_member(o, k) : d;
+}
+std::string get(JsonObject *o, const char *k, const std::string &d) {
+  if (!json_object_has_member(o, k)) return d;
+  const char *s = json_object_get_string_member(o, k);
+  return s ? s : d;
+}
+Scores get_scores(JsonObject *o, const char *k) {
+  Scores s;
+  if (!json_object_has_member(o, k)) return s;
+  JsonObject *m = json_object_get_object_member(o, k);
+  s.psnr = get(m, "psnr", 0.0);
+  s.delta_ab = get(m, "delta_ab", 0.0);
+  s.colorfulness = get(m, "colorfulness", 0.0);
+  return s;
+}
+
+}  // namespace
+
+std::string to_json(const TrainState &s) {
+  GObjectPtr<JsonBuilder> builder(json_builder_new());
+  JsonBuilder *b = builder.get();
+  json_builder_begin_object(b);
+  add(b, "epoch", s.epoch);
+  add(b, "elapsed_s", s.elapsed_s);
+  add(b, "images_seen", s.images_seen);
+  add(b, "train_photos", s.train_photos);
+  add(b, "val_photos", s.val_photos);
+  add(b, "skipped_files", s.skipped_files);
+  add_scores(b, "val_gray", s.val_gray);
+  add(b, "val_original_colorfulness", s.val_original_colorfulness);
+  add_options(b, s.options);
+  json_builder_set_member_name(b, "history");
+  json_builder_begin_array(b);
+  for (const auto &e : s.history) {
+    json_builder_begin_object(b);
+    add(b, "epoch", e.epoch);
+    add(b, "phase", e.phase);
+    add(b, "lr", e.lr);
+    add(b, "g_l1", e.g_l1);
+    add(b, "g_gan", e.g_gan);
+    add(b, "d_loss", e.d_loss);
+    add(b, "seconds", e.seconds);
+    add(b, "images_per_s", e.images_per_s);
+    add_scores(b, "val", e.val);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  return finish(b);
+}
+
+TrainState state_from_json(const std::string &text, const std::string &origin) {
+  GObjectPtr<JsonParser> parser(json_parser_new());
+  GError *error = nullptr;
+  if (!json_parser_load_from_data(parser.get(), text.c_str(), gssize(text.size()), &error)) {
+    std::string m = origin + ": invalid JSON: " + error->message;
+    g_error_free(error);
+    throw std::runtime_error(m);
+  }
+  JsonNode *root = json_parser_get_root(parser.get());
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root) ||
+      !json_object_has_member(json_node_get_object(root), "options"))
+    throw std::runtime_error(origin + ": not a training state (no \"options\" object)");
+  JsonObject *r = json_node_get_object(root);
+  TrainState s;
+  s.epoch = get(r, "epoch", 0);
+  s.elapsed_s = get(r, "elapsed_s", 0.0);
+  s.images_seen = get(r, "images_seen", int64_t(0));
+  s.train_photos = get(r, "train_photos", 0);
+  s.val_photos = get(r, "val_photos", 0);
+  s.skipped_files = get(r, "skipped_files", 0);
+  s.val_gray = get_scores(r, "val_gray");
+  s.val_original_colorfulness = get(r, "val_original_colorfulness", 0.0);
+  JsonObject *o = json_object_get_object_member(r, "options");
+  TrainOptions &t = s.options;
+  t.data_dir = get(o, "data_dir", t.data_dir);
+  t.val_dir = get(o, "val_dir", t.val_dir);
+  t.size = get(o, "size", t.size);
+  t.batch = get(o, "batch", t.batch);
+  t.epochs = get(o, "epochs", t.epochs);
+  t.pretrain_epochs = get(o, "pretrain_epochs", t.pretrain_epochs);
+  t.decay_epochs = get(o, "decay_epochs", t.decay_epochs);
+  t.lr = get(o, "lr", t.lr);
+  t.beta1 = get(o, "beta1", t.beta1);
+  t.beta2 = get(o, "beta2", t.beta2);
+  t.lambda_l1 = get(o, "lambda", t.lambda_l1);
+  t.gan_loss = get(o, "gan_loss", std::string("bce")) == "lsgan" ? GanLoss::Lsgan : GanLoss::Bce;
+  t.space = get(o, "space", std::string("lab")) == "rgb" ? Space::Rgb : Space::Lab;
+  t.arch = get(o, "arch", std::string("unet")) == "autoencoder" ? Arch::Autoencoder : Arch::UNet;
+  t.depth = get(o, "depth", t.depth);
+  t.width = get(o, "width", t.width);
+  t.disc_width = get(o, "disc_width", t.disc_width);
+  t.disc_layers = get(o, "disc_layers", t.disc_layers);
+  t.seed = get(o, "seed", int64_t(t.seed));
+  t.val_fraction = get(o, "val_fraction", t.val_fraction);
+  t.max_images = get(o, "max_images", t.max_images);
+  t.samples_every = get(o, "samples_every", t.samples_every);
+  t.num_samples = get(o, "num_samples", t.num_samples);
+  t.half = get(o, "half", t.half);
+  t.name = get(o, "name", t.name);
+  t.license = get(o, "license", t.license);
+  if (json_object_has_member(r, "history")) {
+    JsonArray *h = json_object_get_array_member(r, "history");
+    for (guint i = 0; i < json_array_get_length(h); ++i) {
+      JsonObject *e = json_array_get_object_element(h, i);
+      EpochStats st;
+      st.epoch = get(e, "epoch", 0);
+      st.phase = get(e, "phase", std::string());
+      st.lr = get(e, "lr", 0.0);
+      st.g_l1 = get(e, "g_l1", 0.0);
+      st.g_gan = get(e, "g_gan", 0.0);
+      st.d_loss = get(e, "d_loss", 0.0);
+      st.seconds = get(e, "seconds", 0.0);
+      st.images_per_s = get(e, "images_per_s", 0.0);
+      st.val = get_scores(e, "val");
+      s.history.push_back(st);
+    }
+  }
+  return s;
+}
+
+std::string training_facts_json(const TrainState &s) {
+  const TrainOptions &o = s.options;
+  GObjectPtr<JsonBuilder> builder(json_builder_new());
+  JsonBuilder *b = builder.get();
+  json_builder_begin_object(b);
+  add(b, "trainer", "colorize-train");
+  add(b, "method", o.arch == Arch::UNet ? "pix2pix" : "encoder-decoder (L1 only)");
+  add(b, "train_photos", s.train_photos);
+  add(b, "val_photos", s.val_photos);
+  add(b, "epochs", s.epoch);
+  add(b, "pretrain_epochs", std::min(o.pretrain_epochs, s.epoch));
+  add(b, "images_seen", s.images_seen);
+  add(b, "image_size", o.size);
+  add(b, "batch", o.batch);
+  add(b, "gan_loss", to_string(o.gan_loss));
+  add(b, "lambda_l1", o.lambda_l1);
+  add(b, "lr", o.lr);
+  add(b, "seed", int64_t(o.seed));
+  add(b, "wall_time_s", s.elapsed_s);
+  if (!s.history.empty()) add_scores(b, "val_metrics", s.history.back().val);
+  add_scores(b, "val_grayscale_baseline", s.val_gray);
+  add(b, "val_original_colorfulness", s.val_original_colorfulness);
+  json_builder_end_object(b);
+  return finish(b);
+}
+
+std::string losses_csv(const std::vector<EpochStats> &history) {
+  std::ostringstream s;
+  s.imbue(std::locale::classic());
+  s << "epoch,phase,lr,g_l1,g_gan,d_loss,seconds,images_per_s,val_psnr,val_delta_ab,val_colorfulness\n";
+  for (const auto &e : history)
+    s << e.epoch << ',' << e.phase << ',' << e.lr << ',' << e.g_l1 << ',' << e.g_gan << ','
+      << e.d_loss << ',' << e.seconds << ',' << e.images_per_s << ',' << e.val.psnr << ','
+      << e.val.delta_ab << ',' << e.val.colorfulness << '\n';
+  return s.str();
+}
+
+void write_file_atomic(const std::string &path, const std::string &content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << content;
+    f.flush();
+    if (!f) throw std::runtime_error(tmp + ": cannot write");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error(path + ": cannot rename from " + tmp);
+}
+
+std::string read_file(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(path + ": cannot open");
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+}  // namespace colorize::train

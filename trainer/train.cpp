@@ -1,0 +1,279 @@
+// The training loop: Pix2Pix (U-Net + PatchGAN, adversarial + lambda * L1)
+// on jit::Modules built by nets.h, with L1-only pre-training, checkpoints,
+// validation, sample grids and the final export.
+#include "train.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "colorize/model.h"
+#include "model_io.h"
+#include "report.h"
+#include "validation.h"
+
+namespace fs = std::filesystem;
+
+namespace colorize::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Validation photos are capped so each epoch's check stays cheap.
+constexpr int kMaxValPhotos = 200;
+/// Cached photos keep at most this multiple of --size on their short side.
+constexpr double kMaxScale = 2.25;
+
+std::vector<torch::Tensor> params_of(const torch::jit::Module &m) {
+  std::vector<torch::Tensor> out;
+  for (const auto &p : m.parameters()) out.push_back(p);
+  return out;
+}
+
+void set_requires_grad(const torch::jit::Module &m, bool on) {
+  for (auto p : m.parameters()) p.requires_grad_(on);
+}
+
+void set_lr(torch::optim::Adam &opt, double lr) {
+  for (auto &g : opt.param_groups()) static_cast<torch::optim::AdamOptions &>(g.options()).lr(lr);
+}
+
+std::unique_ptr<torch::optim::Adam> make_adam(const torch::jit::Module &m, const TrainOptions &o) {
+  return std::make_unique<torch::optim::Adam>(
+      params_of(m), torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}));
+}
+
+torch::Tensor gan_criterion(GanLoss kind, const torch::Tensor &pred, bool real) {
+  auto target = real ? torch::ones_like(pred) : torch::zeros_like(pred);
+  return kind == GanLoss::Bce ? torch::binary_cross_entropy_with_logits(pred, target)
+                              : torch::mse_loss(pred, target);
+}
+
+torch::Device choose_device(const std::string &name) {
+  const Device d = parse_device(name);
+  if (d == Device::Cuda && !torch::cuda::is_available())
+    throw UsageError("--device cuda: LibTorch reports no usable CUDA device (CPU-only build or no GPU)");
+  if (d != Device::Cpu && torch::cuda::is_available()) return torch::Device(torch::kCUDA, 0);
+  return torch::kCPU;
+}
+
+/// Splits the data folder (or reads --val-dir) and decodes the photos.
+void load_data(const TrainOptions &o, const WarnFn &warn, std::vector<Photo> &train,
+               std::vector<Photo> &val, int &skipped) {
+  std::vector<std::string> paths = list_images(o.data_dir), val_paths;
+  if (paths.empty())
+    throw UsageError(o.data_dir + ": no photos found (looked for JPEG, PNG, TIFF and WebP files, recursively)");
+  if (!o.val_dir.empty()) {
+    val_paths = list_images(o.val_dir);
+  } else if (o.val_fraction > 0 && paths.size() >= 2) {
+    std::vector<std::string> shuffled = paths;
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937_64(uint64_t(o.seed)));
+    const size_t n = std::clamp<size_t>(size_t(std::lround(o.val_fraction * paths.size())), 1, paths.size() - 1);
+    val_paths.assign(shuffled.begin(), shuffled.begin() + n);
+    std::sort(val_paths.begin(), val_paths.end());
+    std::vector<std::string> rest;
+    std::set_difference(paths.begin(), paths.end(), val_paths.begin(), val_paths.end(), std::back_inserter(rest));
+    paths = rest;
+  }
+  if (o.max_images > 0 && int(paths.size()) > o.max_images) paths.resize(o.max_images);
+  if (val_paths.size() > size_t(kMaxValPhotos)) val_paths.resize(kMaxValPhotos);
+  int count = 0;
+  auto counting = [&](const std::string &p, const std::string &r) {
+    ++count;
+    warn(p, r);
+  };
+  const int cap = int(std::lround(o.size * kMaxScale));
+  train = load_photos(paths, cap, std::max(1, o.workers), counting);
+  val = load_photos(val_paths, cap, std::max(1, o.workers), counting);
+  skipped = count;
+  if (train.empty())
+    throw UsageError(o.data_dir + ": none of the " + std::to_string(paths.size()) +
+                     " image files is a usable colour photo");
+}
+
+/// Options of a resumed run: the checkpoint's, with the run-time settings
+/// (and --epochs if given) from the command line.
+TrainOptions merge_resume(const TrainOptions &cli, TrainOptions saved) {
+  if (cli.epochs_given) saved.epochs = cli.epochs;
+  saved.out_dir = cli.out_dir;
+  saved.device = cli.device;
+  saved.threads = cli.threads;
+  saved.workers = cli.workers;
+  saved.quiet = cli.quiet;
+  saved.half = cli.half || saved.half;
+  saved.resume = true;
+  return saved;
+}
+
+}  // namespace
+
+double learning_rate(const TrainOptions &o, int epoch) {
+  const int start = o.epochs - o.decay_epochs;
+  if (o.decay_epochs <= 0 || epoch < start) return o.lr;
+  return o.lr * double(o.epochs - epoch) / double(o.decay_epochs + 1);
+}
+
+TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
+  ProgressPrinter progress(cli.quiet);
+  const WarnFn warn = warn_in ? warn_in : WarnFn([&](const std::string &p, const std::string &r) {
+    progress.message("warning: skipping " + p + ": " + r);
+  });
+  TrainState state;
+  std::string resume_dir;
+  if (cli.resume) {
+    resume_dir = latest_checkpoint(cli.out_dir);
+    if (resume_dir.empty()) throw UsageError(cli.out_dir + ": no checkpoint to resume from");
+    state = load_state(resume_dir);
+    state.options = merge_resume(cli, state.options);
+  } else {
+    state.options = cli;
+  }
+  const TrainOptions &o = state.options;
+  validate(o);
+  torch::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
+  const torch::Device device = choose_device(o.device);
+
+  std::vector<Photo> train_photos, val_photos;
+  load_data(o, warn, train_photos, val_photos, state.skipped_files);
+  state.train_photos = int(train_photos.size());
+  state.val_photos = int(val_photos.size());
+  Validator validator(train_photos, val_photos, o);
+  if (!cli.resume) {
+    state.val_gray = validator.grayscale_baseline();
+    state.val_original_colorfulness = validator.original_colorfulness();
+  }
+
+  Nets nets;
+  const bool use_gan = o.arch == Arch::UNet;
+  if (cli.resume) {
+    nets.g = load_generator(resume_dir);
+    if (use_gan) nets.d = torch::jit::load(resume_dir + "/discriminator.pt", torch::kCPU);
+  } else {
+    torch::manual_seed(uint64_t(o.seed));
+    nets.g = nets::build_unet(unet_config(o));
+    if (use_gan) nets.d = nets::build_patchgan(patchgan_config(o));
+  }
+  nets.g.to(device);
+  set_requires_grad(nets.g, true);
+  nets.opt_g = make_adam(nets.g, o);
+  if (nets.d) {
+    nets.d->to(device);
+    nets.opt_d = make_adam(*nets.d, o);
+  }
+  if (cli.resume) load_training_parts(resume_dir, nets);
+  fs::create_directories(fs::path(o.out_dir) / "samples");
+
+  BatchLoader loader(train_photos, o.size, o.batch, o.space, o.seed, o.workers);
+  const int steps = loader.batches_per_epoch();
+  if (!progress.quiet())
+    progress.message((cli.resume ? "resuming after epoch " + std::to_string(state.epoch) + ": " : std::string()) +
+                     std::to_string(train_photos.size()) + " training / " + std::to_string(val_photos.size()) +
+                     " validation photos, " + std::to_string(steps) + " batches of " +
+                     std::to_string(std::min<int>(o.batch, train_photos.size())) + " per epoch, device " +
+                     device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads");
+
+  for (int e = state.epoch; e < o.epochs; ++e) {
+    const bool gan = use_gan && e >= o.pretrain_epochs;
+    const double lr = learning_rate(o, e);
+    set_lr(*nets.opt_g, lr);
+    if (nets.opt_d) set_lr(*nets.opt_d, lr);
+    nets::set_training(nets.g, true);
+    if (nets.d) nets::set_training(*nets.d, true);
+    loader.start_epoch(e);
+    const auto t0 = Clock::now();
+    double sum_l1 = 0, sum_g = 0, sum_d = 0;
+    int step = 0, images = 0;
+    Batch b;
+    while (loader.next(b)) {
+      auto x = torch::from_blob(b.x.data(), {b.n, 1, b.size, b.size}, torch::kFloat).to(device, torch::kFloat, false, true);
+      auto y = torch::from_blob(b.y.data(), {b.n, b.y_channels, b.size, b.size}, torch::kFloat)
+                   .to(device, torch::kFloat, false, true);
+      auto fake = nets.g.forward({x}).toTensor();
+      auto l1 = torch::l1_loss(fake, y);
+      torch::Tensor loss_g = l1;
+      if (gan) {
+        auto &d = *nets.d;
+        set_requires_grad(d, true);
+        auto pred_real = d.forward({torch::cat({x, y}, 1)}).toTensor();
+        auto pred_fake = d.forward({torch::cat({x, fake.detach()}, 1)}).toTensor();
+        auto loss_d = 0.5 * (gan_criterion(o.gan_loss, pred_real, true) + gan_criterion(o.gan_loss, pred_fake, false));
+        nets.opt_d->zero_grad();
+        loss_d.backward();
+        nets.opt_d->step();
+        set_requires_grad(d, false);
+        auto g_adv = gan_criterion(o.gan_loss, d.forward({torch::cat({x, fake}, 1)}).toTensor(), true);
+        loss_g = g_adv + o.lambda_l1 * l1;
+        sum_g += g_adv.item<double>();
+        sum_d += loss_d.item<double>();
+      }
+      nets.opt_g->zero_grad();
+      loss_g.backward();
+      nets.opt_g->step();
+      const double l1v = l1.item<double>();
+      if (!std::isfinite(l1v) || !std::isfinite(loss_g.item<double>()))
+        throw std::runtime_error("training diverged at epoch " + std::to_string(e + 1) +
+                                 " (loss is not finite); try a lower --lr");
+      sum_l1 += l1v;
+      ++step;
+      images += b.n;
+      const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+      std::ostringstream losses;
+      losses.precision(4);
+      losses << "L1 " << sum_l1 / step;
+      if (gan) losses << " G " << sum_g / step << " D " << sum_d / step;
+      progress.step(e + 1, o.epochs, step, steps, images / std::max(secs, 1e-9), losses.str());
+    }
+    if (nets.d) set_requires_grad(*nets.d, true);
+    EpochStats st;
+    st.epoch = e + 1;
+    st.phase = gan ? "gan" : "l1";
+    st.lr = lr;
+    st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    st.images_per_s = images / std::max(st.seconds, 1e-9);
+    st.g_l1 = sum_l1 / std::max(step, 1);
+    st.g_gan = sum_g / std::max(step, 1);
+    st.d_loss = sum_d / std::max(step, 1);
+    st.val = validator.score(nets.g, device);
+    state.history.push_back(st);
+    state.epoch = e + 1;
+    state.elapsed_s += st.seconds;
+    state.images_seen += images;
+
+    if (o.samples_every > 0 && (state.epoch % o.samples_every == 0 || state.epoch == o.epochs)) {
+      char name[32];
+      std::snprintf(name, sizeof name, "epoch-%04d.png", state.epoch);
+      write_image_atomic((fs::path(o.out_dir) / "samples" / name).string(),
+                         validator.sample_grid(nets.g, device, "epoch " + std::to_string(state.epoch)));
+    }
+    save_checkpoint(o.out_dir, state, nets);
+    write_file_atomic((fs::path(o.out_dir) / "losses.csv").string(), losses_csv(state.history));
+    write_image_atomic((fs::path(o.out_dir) / "losses.png").string(), plot_losses(state.history));
+    progress.epoch_done(st, o.epochs, st.seconds * (o.epochs - state.epoch));
+  }
+
+  TrainResult result;
+  result.model_path = (fs::path(o.out_dir) / "model.pt").string();
+  export_model(nets.g, model_info(state, o.name, o.license), result.model_path, o.half);
+  progress.message("trained " + std::to_string(state.epoch) + " epochs in " + format_duration(state.elapsed_s) +
+                     "; model written to " + result.model_path);
+  result.state = state;
+  return result;
+}
+
+int run_export(const ExportOptions &o) {
+  TrainState state = load_state(o.checkpoint);
+  torch::jit::Module g = load_generator(o.checkpoint);
+  export_model(g, model_info(state, o.name, o.license), o.out, o.half);
+  std::cerr << "exported epoch " << state.epoch << " of " << o.checkpoint << " to " << o.out
+            << (o.half ? " (float16 parameters)" : "") << "\n";
+  return 0;
+}
+
+}  // namespace colorize::train
