@@ -1,0 +1,33 @@
+// Helpers shared by color.cpp and pipeline.cpp; not installed, not API.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+namespace colorize::detail {
+
+/// 1/255, 1/65535 or 1 for 8U, 16U, 32F; throws ImageError otherwise.
+double unit_scale(int depth);
+/// Throws ImageError unless `image` is non-empty 2-D 8U/16U/32F with 1-4
+/// channels.
+void check_image(const cv::Mat &image);
+/// Any supported image -> CV_32FC3 in [0,1] (gray replicated, alpha dropped).
+cv::Mat to_float_rgb(const cv::Mat &image);
+
+// Gamut handling (the pipeline keeps L, so colours must not clip).
+
+/// Writes `ab` (CV_32FC2, Lab units) into channels 1 and 2 of `lab8`
+/// (CV_8UC3, OpenCV 8-bit Lab: L * 255 / 100, a + 128, b + 128), chroma
+/// limited so that each colour fits the sRGB gamut at its L.
+void pack_ab_8u(const cv::Mat &ab, cv::Mat &lab8);
+/// Same limit for float Lab (CV_32FC3), in place.
+void limit_chroma(cv::Mat &lab);
+/// After converting `lab8` to `rgb8` (3 channels) with `from_lab`: every
+/// pixel whose L did not survive (clipped) gets its chroma reduced by
+/// bisection until it does (within one 8-bit L step).
+void repair_gamut_8u(const cv::Mat &lab8, cv::Mat &rgb8, int to_lab,
+                     int from_lab);
+/// Float counterpart of repair_gamut_8u (L within 0.02).
+void repair_gamut_float(const cv::Mat &lab, cv::Mat &rgb, int to_lab,
+                        int from_lab);
+
+}  // namespace colorize::detail
