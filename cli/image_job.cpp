@@ -133,7 +133,11 @@ PhaseTimes colorize_generic(const Model &model, const std::string &input,
   using Clock = std::chrono::steady_clock;
   PhaseTimes times;
   auto t0 = Clock::now();
-  cv::Mat image = cv::imread(input, cv::IMREAD_UNCHANGED);
+  // JPEG input written to another format loses its EXIF data, so apply
+  // the EXIF orientation now (IMREAD_COLOR does; JPEG has no alpha or
+  // depth to lose). Everything else is read exactly as stored.
+  cv::Mat image = cv::imread(
+      input, is_jpeg_name(input) ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED);
   if (image.empty())
     throw ImageError(g_file_test(input.c_str(), G_FILE_TEST_EXISTS)
                          ? "not an image OpenCV can read, or a corrupt file"
