@@ -56,6 +56,7 @@ int run_eval(const EvalOptions &o) {
   std::printf("%-22s %10.2f %10.2f %14.1f\n", "model", m.psnr, m.delta_ab, m.colorfulness);
   std::printf("%-22s %10.2f %10.2f %14.1f\n", "grayscale (a=b=0)", g.psnr, g.delta_ab, g.colorfulness);
   std::printf("%-22s %10s %10s %14.1f\n", "originals", "-", "-", original_colorfulness / model_sums.n);
+  std::fflush(stdout);
   return 0;
 }
 

@@ -1,0 +1,324 @@
+// colorize-train: tiny networks trained for a few steps on small crops of
+// the fixture photos, so the whole program stays fast.
+#include <gtest/gtest.h>
+
+#include <torch/script.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "colorize/metadata.h"
+#include "colorize/model.h"
+#include "data.h"
+#include "model_io.h"
+#include "nets.h"
+#include "options.h"
+#include "support.h"
+#include "train.h"
+
+namespace fs = std::filesystem;
+using colorize::testing::data_path;
+using colorize::testing::TempDir;
+namespace ct = colorize::train;
+
+namespace {
+
+const char *const kPhotos[] = {"astronaut.png", "chelsea.png", "china.jpg",
+                               "coffee.png", "flower.jpg", "rocket.jpg"};
+
+/// A data folder with copies of the fixture photos (in a subfolder too, to
+/// exercise the recursive scan).
+void make_data_dir(const std::string &dir) {
+  fs::create_directories(fs::path(dir) / "sub");
+  int i = 0;
+  for (const char *name : kPhotos) {
+    const fs::path to = fs::path(dir) / (i++ % 2 ? "sub" : "") / name;
+    fs::copy_file(data_path(name), to);
+  }
+}
+
+/// Options for a tiny, fast, deterministic run.
+ct::TrainOptions tiny_options(const std::string &data, const std::string &out) {
+  ct::TrainOptions o;
+  o.data_dir = data;
+  o.out_dir = out;
+  o.size = 32;
+  o.depth = 3;
+  o.width = 8;
+  o.disc_width = 8;
+  o.disc_layers = 2;
+  o.batch = 2;
+  o.epochs = 3;
+  o.pretrain_epochs = 1;
+  o.threads = 1;
+  o.workers = 2;
+  o.val_fraction = 0.34;  // 2 of the 6 photos
+  o.samples_every = 0;
+  o.num_samples = 2;
+  o.quiet = true;
+  o.seed = 7;
+  o.device = "cpu";
+  return o;
+}
+
+/// run_cli with a vector of arguments; captures stderr into `err`.
+int run_cli(std::vector<std::string> args, std::string *err = nullptr) {
+  args.insert(args.begin(), "colorize-train");
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(a.data());
+  ::testing::internal::CaptureStderr();
+  const int rc = ct::run_cli(int(argv.size()), argv.data());
+  const std::string text = ::testing::internal::GetCapturedStderr();
+  if (err) *err = text;
+  return rc;
+}
+
+/// JSON text without whitespace, so searches do not depend on formatting.
+std::string compact(std::string s) {
+  s.erase(std::remove_if(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); }), s.end());
+  return s;
+}
+
+void expect_same_parameters(const torch::jit::Module &a, const torch::jit::Module &b) {
+  auto pa = a.named_parameters(), pb = b.named_parameters();
+  std::vector<std::pair<std::string, torch::Tensor>> va, vb;
+  for (const auto &p : pa) va.emplace_back(p.name, p.value);
+  for (const auto &p : pb) vb.emplace_back(p.name, p.value);
+  ASSERT_EQ(va.size(), vb.size());
+  ASSERT_FALSE(va.empty());
+  for (size_t i = 0; i < va.size(); ++i) {
+    EXPECT_EQ(va[i].first, vb[i].first);
+    EXPECT_TRUE(torch::equal(va[i].second, vb[i].second)) << va[i].first << " differs";
+  }
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { make_data_dir(data_.path()); }
+  TempDir data_, out_;
+};
+
+}  // namespace
+
+TEST_F(TrainerTest, ShortTrainingLowersL1AndWritesOutputs) {
+  auto o = tiny_options(data_.path(), out_.path());
+  o.epochs = o.pretrain_epochs = 8;
+  o.lr = 2e-3;
+  o.samples_every = 4;
+  const auto result = ct::run_training(o);
+  const auto &h = result.state.history;
+  ASSERT_EQ(h.size(), 8u);
+  EXPECT_LT(h.back().g_l1, 0.8 * h.front().g_l1) << "first " << h.front().g_l1 << ", last " << h.back().g_l1;
+  EXPECT_GT(h.back().val.psnr, 5.0);
+  EXPECT_EQ(result.state.train_photos, 4);
+  EXPECT_EQ(result.state.val_photos, 2);
+  // losses.csv: header + one row per epoch; plot and sample grids readable.
+  std::ifstream csv(out_.file("losses.csv"));
+  int lines = 0;
+  for (std::string line; std::getline(csv, line);) ++lines;
+  EXPECT_EQ(lines, 9);
+  EXPECT_FALSE(cv::imread(out_.file("losses.png")).empty());
+  const cv::Mat grid = cv::imread(out_.file("samples/epoch-0008.png"));
+  ASSERT_FALSE(grid.empty());
+  EXPECT_GE(grid.rows, 6 * 32);  // 2 blocks x 3 rows of 32-pixel crops
+  EXPECT_TRUE(fs::exists(out_.file("samples/epoch-0004.png")));
+  EXPECT_TRUE(fs::exists(result.model_path));
+}
+
+TEST_F(TrainerTest, ResumeReproducesUninterruptedRun) {
+  TempDir other;
+  auto full = tiny_options(data_.path(), out_.path());
+  ct::run_training(full);
+
+  auto part = tiny_options(data_.path(), other.path());
+  part.epochs = 2;
+  ct::run_training(part);
+  ct::TrainOptions resume;
+  resume.out_dir = other.path();
+  resume.resume = true;
+  resume.epochs = 3;
+  resume.epochs_given = true;
+  resume.threads = 1;
+  resume.workers = 3;  // a different worker count must not change the data
+  resume.quiet = true;
+  resume.device = "cpu";
+  const auto result = ct::run_training(resume);
+  EXPECT_EQ(result.state.epoch, 3);
+  EXPECT_EQ(result.state.history.size(), 3u);
+
+  const std::string a = ct::checkpoint_dir(out_.path(), 3), b = ct::checkpoint_dir(other.path(), 3);
+  expect_same_parameters(ct::load_generator(a), ct::load_generator(b));
+  expect_same_parameters(torch::jit::load(a + "/discriminator.pt"), torch::jit::load(b + "/discriminator.pt"));
+}
+
+TEST_F(TrainerTest, ExportLoadsInCoreWithSameOutputAndValidMetadata) {
+  auto o = tiny_options(data_.path(), out_.path());
+  o.epochs = 2;
+  ct::run_training(o);
+  const std::string ckpt = ct::checkpoint_dir(out_.path(), 2);
+  torch::jit::Module g = ct::load_generator(ckpt);
+  colorize::nets::set_training(g, false);
+
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::rand({1, 1, 32, 48}) * 2 - 1;
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    expected = g.forward({x}).toTensor();
+  }
+  cv::Mat xm(32, 48, CV_32FC1, x.data_ptr<float>());
+
+  for (bool half : {false, true}) {
+    const std::string file = out_.file(half ? "half.pt" : "full.pt");
+    ASSERT_EQ(run_cli({"export", "--checkpoint", ckpt, "--out", file, half ? "--half" : "--name=t"}), 0);
+    colorize::LoadOptions lo;
+    lo.device = colorize::Device::Cpu;
+    lo.threads = 1;
+    const auto model = colorize::Model::load(file, lo);
+    EXPECT_EQ(model.info().input_size, 32);
+    EXPECT_EQ(model.info().size_multiple, 8);
+    EXPECT_EQ(model.info().color_space, colorize::ColorSpace::Lab);
+    const cv::Mat y = model.forward(xm);
+    ASSERT_EQ(y.type(), CV_32FC2);
+    double max_diff = 0;
+    for (int r = 0; r < 32; ++r)
+      for (int c = 0; c < 48; ++c)
+        for (int k = 0; k < 2; ++k)
+          max_diff = std::max(max_diff, double(std::abs(y.at<cv::Vec2f>(r, c)[k] -
+                                                        expected[0][k][r][c].item<float>())));
+    EXPECT_LT(max_diff, half ? 2e-2 : 1e-5) << (half ? "half" : "float") << " export";
+    // The metadata inside passes core's validation and records the run.
+    std::unordered_map<std::string, std::string> extra{{colorize::kMetadataFileName, ""}};
+    torch::jit::load(file, torch::kCPU, extra);
+    const auto info = colorize::parse_model_info(extra[colorize::kMetadataFileName], file);
+    EXPECT_NE(compact(info.training_json).find("\"train_photos\":4"), std::string::npos) << info.training_json;
+    EXPECT_NE(info.architecture_json.find("\"depth\""), std::string::npos);
+  }
+  EXPECT_LT(fs::file_size(out_.file("half.pt")), fs::file_size(out_.file("full.pt")));
+}
+
+TEST_F(TrainerTest, CorruptAndGrayscaleFilesAreSkippedWithAWarning) {
+  const std::string broken = (fs::path(data_.path()) / "sub" / "broken.jpg").string();
+  std::ofstream(broken) << "this is not a JPEG";
+  const std::string gray = (fs::path(data_.path()) / "gray.png").string();
+  cv::Mat g = cv::imread(data_path("coffee.png"), cv::IMREAD_GRAYSCALE);
+  ASSERT_TRUE(cv::imwrite(gray, g));
+  std::string err;
+  const int rc = run_cli({"--data", data_.path(), "--out", out_.path(), "--size", "32", "--depth", "3",
+                          "--width", "4", "--disc-width", "4", "--batch", "2", "--epochs", "1", "--threads", "1",
+                          "--val-fraction", "0.2", "--samples-every", "0"},
+                         &err);
+  EXPECT_EQ(rc, 0) << err;
+  EXPECT_NE(err.find("broken.jpg: cannot decode"), std::string::npos) << err;
+  EXPECT_NE(err.find("gray.png: grayscale photo"), std::string::npos) << err;
+  EXPECT_TRUE(fs::exists(out_.file("model.pt")));
+}
+
+TEST_F(TrainerTest, BadOptionsGiveClearErrorsAndNonZeroExit) {
+  TempDir empty;
+  std::string err;
+  EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--size", "30", "--depth", "3"}, &err), 0);
+  EXPECT_NE(err.find("--size 30"), std::string::npos) << err;
+  EXPECT_NE(run_cli({"--data", data_.path() + "/missing", "--out", out_.path(), "--size", "32", "--depth", "3"}, &err), 0);
+  EXPECT_NE(err.find("missing: no such folder"), std::string::npos) << err;
+  EXPECT_NE(run_cli({"--data", empty.path(), "--out", out_.path(), "--size", "32", "--depth", "3"}, &err), 0);
+  EXPECT_NE(err.find("no photos found"), std::string::npos) << err;
+  EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--gan-loss", "hinge"}, &err), 0);
+  EXPECT_NE(err.find("--gan-loss: unknown value 'hinge'"), std::string::npos) << err;
+  EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--size", "abc"}, &err), 0);
+  EXPECT_NE(err.find("abc"), std::string::npos) << err;
+  EXPECT_NE(run_cli({"--out", out_.path(), "--resume"}, &err), 0);
+  EXPECT_NE(err.find("no checkpoint"), std::string::npos) << err;
+  EXPECT_NE(run_cli({"export", "--checkpoint", empty.path(), "--out", out_.file("m.pt")}, &err), 0);
+  EXPECT_NE(err.find("state.json"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(out_.file("m.pt")));
+  EXPECT_NE(run_cli({"frobnicate"}, &err), 0);
+  EXPECT_NE(err.find("unknown command 'frobnicate'"), std::string::npos) << err;
+}
+
+TEST_F(TrainerTest, RgbAndAutoencoderVariantsExportLoadableModels) {
+  auto o = tiny_options(data_.path(), out_.path());
+  o.space = ct::Space::Rgb;
+  o.epochs = 2;
+  ct::run_training(o);
+  colorize::LoadOptions lo;
+  lo.device = colorize::Device::Cpu;
+  EXPECT_EQ(colorize::Model::load(out_.file("model.pt"), lo).info().color_space, colorize::ColorSpace::Rgb);
+
+  TempDir ae;
+  auto a = tiny_options(data_.path(), ae.path());
+  a.arch = ct::Arch::Autoencoder;
+  a.pretrain_epochs = 0;  // ignored: the autoencoder is trained with L1 only
+  const auto result = ct::run_training(a);
+  for (const auto &e : result.state.history) EXPECT_EQ(e.phase, "l1");
+  EXPECT_FALSE(fs::exists(ct::checkpoint_dir(ae.path(), 3) + "/discriminator.pt"));
+  const auto m = colorize::Model::load(ae.file("model.pt"), lo);
+  EXPECT_NE(compact(m.info().architecture_json).find("\"skips\":false"), std::string::npos) << m.info().architecture_json;
+}
+
+TEST_F(TrainerTest, EvalPrintsModelAndGrayscaleBaseline) {
+  auto o = tiny_options(data_.path(), out_.path());
+  o.epochs = 1;
+  ct::run_training(o);
+  ::testing::internal::CaptureStdout();
+  std::string err;
+  const int rc = run_cli({"eval", "--model", out_.file("model.pt"), "--data", data_.path(), "--resolution", "32",
+                          "--threads", "1", "--max-images", "3"},
+                         &err);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  ASSERT_EQ(rc, 0) << err;
+  EXPECT_NE(out.find("3 photos"), std::string::npos) << out;
+  EXPECT_NE(out.find("grayscale (a=b=0)"), std::string::npos) << out;
+  EXPECT_NE(out.find("originals"), std::string::npos) << out;
+}
+
+TEST(TrainerData, BatchesDependOnSeedAndIndexNotOnWorkers) {
+  std::vector<ct::Photo> photos;
+  for (const char *name : kPhotos) photos.push_back({name, cv::imread(data_path(name), cv::IMREAD_COLOR)});
+  auto batches = [&](int workers, int64_t seed) {
+    ct::BatchLoader loader(photos, 16, 2, ct::Space::Lab, seed, workers);
+    std::vector<float> all;
+    for (int epoch = 0; epoch < 2; ++epoch) {
+      loader.start_epoch(epoch);
+      ct::Batch b;
+      while (loader.next(b)) {
+        all.insert(all.end(), b.x.begin(), b.x.end());
+        all.insert(all.end(), b.y.begin(), b.y.end());
+      }
+    }
+    return all;
+  };
+  const auto one = batches(1, 5);
+  EXPECT_EQ(one.size(), size_t(2 * 3 * 2 * (1 + 2) * 16 * 16));
+  EXPECT_EQ(one, batches(4, 5));
+  EXPECT_NE(one, batches(1, 6));
+}
+
+TEST(TrainerData, GrayscaleDetection) {
+  const cv::Mat colour = cv::imread(data_path("coffee.png"), cv::IMREAD_COLOR);
+  cv::Mat gray;
+  cv::cvtColor(cv::imread(data_path("coffee.png"), cv::IMREAD_GRAYSCALE), gray, cv::COLOR_GRAY2BGR);
+  EXPECT_FALSE(ct::is_grayscale(colour));
+  EXPECT_TRUE(ct::is_grayscale(gray));
+}
+
+TEST(TrainerSchedule, LearningRateDecaysLinearlyOverTheLastEpochs) {
+  ct::TrainOptions o;
+  o.lr = 1.0;
+  o.epochs = 10;
+  o.decay_epochs = 4;
+  EXPECT_DOUBLE_EQ(ct::learning_rate(o, 0), 1.0);
+  EXPECT_DOUBLE_EQ(ct::learning_rate(o, 5), 1.0);
+  EXPECT_DOUBLE_EQ(ct::learning_rate(o, 6), 0.8);
+  EXPECT_DOUBLE_EQ(ct::learning_rate(o, 9), 0.2);
+  o.decay_epochs = 0;
+  EXPECT_DOUBLE_EQ(ct::learning_rate(o, 9), 1.0);
+}
