@@ -1,6 +1,7 @@
 // See gimp_run.h.
 #include "plugin/gimp_run.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -115,7 +116,7 @@ GimpRun::GimpRun() {
                     (plugin_dir + "/locale").c_str()), 0);
 
   write_inputs(dir_);
-  write_color_model(dir_.file("model.pt"));
+  write_color_model(model());
   spit(garbage_model(), "this is not a TorchScript archive\n");
 }
 
@@ -129,7 +130,7 @@ std::string GimpRun::out(const std::string &name) const {
 
 std::string GimpRun::script(const std::string &body) const {
   std::string cases = env("COLORIZE_PLUGIN_CASES");
-  return "(define model " + quoted(dir_.file("model.pt")) + ")\n"
+  return "(define model " + quoted(model()) + ")\n"
          "(define missing-model " + quoted(missing_model()) + ")\n"
          "(define garbage-model " + quoted(garbage_model()) + ")\n"
          "(define indir " + quoted(dir_.file("in")) + ")\n"
@@ -180,8 +181,15 @@ std::string GimpRun::run(const std::string &script, const std::string &profile,
 }
 
 std::string GimpRun::run_cases() {
-  return run(script(slurp(env("COLORIZE_PLUGIN_CASES") + "/cases.scm")),
-             "profile", "C.UTF-8", "");
+  std::string log = run(script(slurp(env("COLORIZE_PLUGIN_CASES") +
+                                     "/cases.scm")),
+                        "profile", "C.UTF-8", "");
+  // for debugging: COLORIZE_KEEP_GIMP_TEST=DIR keeps a copy of the folder
+  if (const char *keep = g_getenv("COLORIZE_KEEP_GIMP_TEST")) {
+    std::string cmd = "cp -r '" + dir_.path() + "' '" + keep + "'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  return log;
 }
 
 std::string GimpRun::run_german(std::string *why) {

@@ -33,6 +33,7 @@ class GimpRun {
 
   std::string in(const std::string &name) const;   ///< input image path
   std::string out(const std::string &name) const;  ///< exported image path
+  std::string model() const { return dir_.file("model.pt"); }
   std::string missing_model() const { return dir_.file("missing.pt"); }
   std::string garbage_model() const { return dir_.file("garbage.pt"); }
 
