@@ -11,6 +11,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sys/wait.h>
+// libjpeg after <cstdio> (it needs FILE).
+#include <cstdio>
+#include <jpeglib.h>
 
 #include "colorize/color.h"
 #include "support.h"
@@ -80,6 +83,37 @@ double l_difference(const cv::Mat &a, const cv::Mat &b) {
   const cv::Mat la = colorize::luminance(a, colorize::ChannelOrder::Bgr);
   const cv::Mat lb = colorize::luminance(b, colorize::ChannelOrder::Bgr);
   return cv::norm(la, lb, cv::NORM_L1) / double(la.total());
+}
+
+/// Writes `pixels` (8-bit, 3 = RGB or 4 = CMYK channels) as a JPEG with
+/// libjpeg directly, adding an APP1 marker with `app1` when not empty.
+/// (OpenCV can write neither CMYK nor extra markers.)
+void write_jpeg(const std::string &path, const cv::Mat &pixels,
+                const std::string &app1) {
+  std::FILE *f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  jpeg_compress_struct c;
+  jpeg_error_mgr err;
+  c.err = jpeg_std_error(&err);  // exits on error: fine in a test helper
+  jpeg_create_compress(&c);
+  jpeg_stdio_dest(&c, f);
+  c.image_width = JDIMENSION(pixels.cols);
+  c.image_height = JDIMENSION(pixels.rows);
+  c.input_components = pixels.channels();
+  c.in_color_space = pixels.channels() == 4 ? JCS_CMYK : JCS_RGB;
+  jpeg_set_defaults(&c);
+  jpeg_start_compress(&c, TRUE);
+  if (!app1.empty())
+    jpeg_write_marker(&c, JPEG_APP0 + 1,
+                      reinterpret_cast<const JOCTET *>(app1.data()),
+                      unsigned(app1.size()));
+  for (int y = 0; y < pixels.rows; ++y) {
+    JSAMPROW row = const_cast<JSAMPLE *>(pixels.ptr<JSAMPLE>(y));
+    jpeg_write_scanlines(&c, &row, 1);
+  }
+  jpeg_finish_compress(&c);
+  jpeg_destroy_compress(&c);
+  std::fclose(f);
 }
 
 class CliTest : public ::testing::Test {
@@ -213,6 +247,26 @@ TEST_F(CliTest, JpegKeepsSizeBrightnessAndMarkers) {
   EXPECT_LT(l_difference(out, input), 1.5);
   EXPECT_NE(read_bytes(dir_.file("r.jpg")).find("cmp3.10.3.2Lq3"),
             std::string::npos);
+}
+
+TEST_F(CliTest, JpegKeepsExifMarker) {
+  cv::Mat rgb = cv::imread(data_path("flower.jpg"));
+  cv::cvtColor(rgb, rgb, cv::COLOR_BGR2RGB);
+  const std::string exif("Exif\0\0MM\0*\0\0\0\x08\0\0test-exif-payload", 30);
+  write_jpeg(dir_.file("e.jpg"), rgb, exif);
+  const CliRun r = colorize({dir_.file("e.jpg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(read_bytes(dir_.file("e-colorized.jpg")).find(exif),
+            std::string::npos);
+}
+
+TEST_F(CliTest, CmykJpegIsRefusedClearly) {
+  cv::Mat cmyk(64, 96, CV_8UC4, cv::Scalar(10, 200, 30, 0));
+  write_jpeg(dir_.file("k.jpg"), cmyk, "");
+  const CliRun r = colorize({dir_.file("k.jpg")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("k.jpg: CMYK"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(dir_.file("k-colorized.jpg")));
 }
 
 TEST_F(CliTest, GrayJpegBecomesColourAndStrengthZeroIsGray) {
