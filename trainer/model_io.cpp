@@ -105,15 +105,25 @@ TrainState load_state(const std::string &dir) {
   return state_from_json(read_file(path), path);
 }
 
-torch::jit::Module load_generator(const std::string &dir) {
-  return torch::jit::load(file_in(dir, kGeneratorFile), torch::kCPU);
+torch::jit::Module load_module(const std::string &path) {
+  try {
+    return torch::jit::load(path, torch::kCPU);
+  } catch (const c10::Error &e) {
+    throw std::runtime_error(path + ": cannot load: " + e.what_without_backtrace());
+  }
 }
 
+torch::jit::Module load_generator(const std::string &dir) { return load_module(file_in(dir, kGeneratorFile)); }
+
 void load_training_parts(const std::string &dir, Nets &nets) {
-  torch::load(*nets.opt_g, file_in(dir, kOptGFile));
-  if (nets.d) torch::load(*nets.opt_d, file_in(dir, kOptDFile));
   torch::Tensor rng;
-  torch::load(rng, file_in(dir, kRngFile));
+  try {
+    torch::load(*nets.opt_g, file_in(dir, kOptGFile));
+    if (nets.d) torch::load(*nets.opt_d, file_in(dir, kOptDFile));
+    torch::load(rng, file_in(dir, kRngFile));
+  } catch (const c10::Error &e) {
+    throw std::runtime_error(dir + ": cannot load the optimizer or RNG state: " + e.what_without_backtrace());
+  }
   at::Generator gen = at::detail::getDefaultCPUGenerator();  // shares the global generator
   gen.set_state(rng);
 }
@@ -145,7 +155,11 @@ void export_model(const torch::jit::Module &g, const ModelInfo &info, const std:
   const fs::path p(path);
   const std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
   torch::jit::ExtraFilesMap extra{{kMetadataFileName, serialize_model_info(info)}};
-  copy.save(tmp, extra);
+  try {
+    copy.save(tmp, extra);
+  } catch (const c10::Error &e) {
+    throw std::runtime_error(path + ": cannot write model file: " + e.what_without_backtrace());
+  }
   std::error_code ec;
   fs::rename(tmp, p, ec);
   if (ec) {

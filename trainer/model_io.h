@@ -41,6 +41,8 @@ void save_checkpoint(const std::string &out_dir, const TrainState &state, Nets &
 
 /// State of a checkpoint folder (state.json). Throws std::runtime_error.
 TrainState load_state(const std::string &dir);
+/// A TorchScript file on the CPU; throws std::runtime_error naming it.
+torch::jit::Module load_module(const std::string &path);
 /// Generator of a checkpoint folder, on the CPU.
 torch::jit::Module load_generator(const std::string &dir);
 /// Discriminator, optimizer states and RNG state into already-built `nets`

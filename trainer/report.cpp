@@ -51,13 +51,13 @@ void ProgressPrinter::clear_bar() {
 }
 
 void ProgressPrinter::step(int epoch, int epochs, int step, int steps, double images_per_s,
-                           const std::string &losses) {
+                           const std::string &losses, double eta_s) {
   if (quiet_) return;
   const auto now = std::chrono::steady_clock::now();
   const double since = std::chrono::duration<double>(now - last_).count();
   std::ostringstream line;
   line << "epoch " << epoch << "/" << epochs << " step " << step << "/" << steps << "  "
-       << fixed(images_per_s, 1) << " img/s  " << losses;
+       << fixed(images_per_s, 1) << " img/s  " << losses << "  ETA " << format_duration(eta_s);
   if (tty_) {
     constexpr int kBar = 24;
     const int filled = steps > 0 ? kBar * step / steps : 0;

@@ -16,9 +16,10 @@ namespace colorize::train {
 class ProgressPrinter {
  public:
   explicit ProgressPrinter(bool quiet);
-  /// During an epoch; `losses` is a short text such as "L1 0.071 G 0.69 D 0.66".
+  /// During an epoch; `losses` is a short text such as "L1 0.071 G 0.69 D 0.66";
+  /// `eta_s` is the estimated time left for the whole run.
   void step(int epoch, int epochs, int step, int steps, double images_per_s,
-            const std::string &losses);
+            const std::string &losses, double eta_s);
   /// End of an epoch (always one full line unless quiet).
   void epoch_done(const EpochStats &e, int epochs, double eta_s);
   /// A line that is always printed (even when quiet), e.g. a warning.

@@ -154,7 +154,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   const bool use_gan = o.arch == Arch::UNet;
   if (cli.resume) {
     nets.g = load_generator(resume_dir);
-    if (use_gan) nets.d = torch::jit::load(resume_dir + "/discriminator.pt", torch::kCPU);
+    if (use_gan) nets.d = load_module(resume_dir + "/discriminator.pt");
   } else {
     torch::manual_seed(uint64_t(o.seed));
     nets.g = nets::build_unet(unet_config(o));
@@ -228,7 +228,9 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
       losses.precision(4);
       losses << "L1 " << sum_l1 / step;
       if (gan) losses << " G " << sum_g / step << " D " << sum_d / step;
-      progress.step(e + 1, o.epochs, step, steps, images / std::max(secs, 1e-9), losses.str());
+      const double per_step = secs / step;
+      progress.step(e + 1, o.epochs, step, steps, images / std::max(secs, 1e-9), losses.str(),
+                    per_step * ((steps - step) + double(steps) * (o.epochs - e - 1)));
     }
     if (nets.d) set_requires_grad(*nets.d, true);
     EpochStats st;
