@@ -78,24 +78,31 @@ colorize_query_procedures (GimpPlugIn *plug_in G_GNUC_UNUSED)
   return g_list_append (NULL, g_strdup (PLUG_IN_PROC));
 }
 
-/* Our own domain (never gimp30-*): the .mo files sit in a "locale" folder
- * beside the binary (GIMP's default place, used by per-user and test
- * installs), else in the compiled-in system folder. */
+/* Our own domain (never gimp30-*). `meson install` puts the .mo files in
+ * a "locale" folder beside the binary, where GIMP looks (and only there:
+ * catalog_dir must be relative); without that folder, e.g. when run from a
+ * build tree, bind the compiled-in system folder ourselves. */
 static gboolean
 colorize_set_i18n (GimpPlugIn   *plug_in G_GNUC_UNUSED,
                    const gchar  *name G_GNUC_UNUSED,
                    gchar       **gettext_domain,
                    gchar       **catalog_dir)
 {
-  gchar *dir = g_path_get_dirname (gimp_get_progname ());
-  gchar *beside = g_build_filename (dir, "locale", NULL);
+  gchar    *dir = g_path_get_dirname (gimp_get_progname ());
+  gchar    *beside = g_build_filename (dir, "locale", NULL);
+  gboolean  found = g_file_test (beside, G_FILE_TEST_IS_DIR);
 
-  *gettext_domain = g_strdup (GETTEXT_PACKAGE);
-  *catalog_dir = g_file_test (beside, G_FILE_TEST_IS_DIR) ?
-                 g_strdup ("locale") : g_strdup (LOCALEDIR);
   g_free (beside);
   g_free (dir);
-  return TRUE;
+  if (found)
+    {
+      *gettext_domain = g_strdup (GETTEXT_PACKAGE);
+      *catalog_dir = g_strdup ("locale");
+      return TRUE;
+    }
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  return FALSE;
 }
 
 static GimpProcedure *

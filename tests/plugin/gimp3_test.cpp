@@ -1,0 +1,236 @@
+// End-to-end tests of the GIMP 3.0 plug-in with real, headless GIMP.
+//
+// One gimp-console-3.0 run executes every case of tests/plugin/
+// gimp3_cases.py through the python-fu-eval batch interpreter; the Python
+// cases assert on the pixels themselves and print "CASE <name> ok" or
+// "CASE <name> FAIL: <why>", and each test here checks one such line. A
+// second run checks the German error message. Skipped, visibly, when
+// gimp-console-3.0 is not installed (it is in the Debian 13 chroot of
+// .ci/test-gimp3).
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <glib.h>
+#include <gtest/gtest.h>
+
+#include "support.h"
+
+namespace {
+
+using colorize::testing::data_path;
+using colorize::testing::TempDir;
+
+constexpr int kGimpTimeoutSeconds = 300;
+
+std::string env(const char *name) {
+  const char *value = g_getenv(name);
+  EXPECT_NE(value, nullptr) << name << " is not set (run through meson test)";
+  return value ? value : "";
+}
+
+std::string slurp(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot read " << path;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void spit(const std::string &path, const std::string &text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  ASSERT_TRUE(out.good()) << "cannot write " << path;
+}
+
+// A temp folder with the plug-in (symlinked from the build tree, its
+// translations beside it as locale/) and the model files; runs GIMP 3.0
+// with a fresh profile, HOME and caches inside that folder.
+class Gimp3Run {
+ public:
+  Gimp3Run() {
+    gchar *gimp = g_find_program_in_path("gimp-console-3.0");
+    if (!gimp)
+      return;
+    gimp_ = gimp;
+    g_free(gimp);
+
+    const std::string plugin_dir = dir_.file("plug-ins/gimp-colorize-pix2pix");
+    g_mkdir_with_parents(plugin_dir.c_str(), 0700);
+    // symlinks: the binary finds libcolorize-core through its build rpath
+    EXPECT_EQ(symlink(env("COLORIZE_PLUGIN").c_str(),
+                      (plugin_dir + "/gimp-colorize-pix2pix").c_str()), 0);
+    EXPECT_EQ(symlink(env("COLORIZE_PLUGIN_LOCALE").c_str(),
+                      (plugin_dir + "/locale").c_str()), 0);
+
+    nets::UNetConfig config = colorize::testing::tiny_unet();
+    colorize::ModelInfo info = colorize::testing::info_for(config);
+    info.input_size = 64;
+    colorize::testing::write_model(model(), config, info);
+    spit(garbage_model(), "this is not a TorchScript archive\n");
+  }
+
+  bool available() const { return !gimp_.empty(); }
+  std::string model() const { return dir_.file("model.pt"); }
+  std::string missing_model() const { return dir_.file("missing.pt"); }
+  std::string garbage_model() const { return dir_.file("garbage.pt"); }
+
+  // Runs the cases named in `cases` ("" = all) under `lang`, with LOCPATH
+  // = `locpath` when not empty, in a fresh profile named `profile`.
+  std::string run(const std::string &profile, const std::string &cases,
+                  const std::string &lang, const std::string &locpath,
+                  int *exit_status) {
+    const std::string home = dir_.file(profile);
+    for (const char *sub : {"", "/gimp", "/config", "/cache", "/tmp"})
+      g_mkdir_with_parents((home + sub).c_str(), 0700);
+    // keep GIMP's own plug-ins (python-fu-eval, file-png) in the path
+    const std::string rc = home + "/gimprc";
+    spit(rc, "(plug-in-path \"" + home + "/gimp/profile/plug-ins:" +
+                 env("COLORIZE_GIMP_PLUGIN_DIR") + ":" +
+                 dir_.file("plug-ins") + "\")\n");
+
+    gchar **envp = g_get_environ();
+    const std::pair<const char *, std::string> vars[] = {
+      {"HOME", home},
+      {"GIMP3_DIRECTORY", home + "/gimp/profile"},
+      {"XDG_CONFIG_HOME", home + "/config"},
+      {"XDG_CACHE_HOME", home + "/cache"},
+      {"TMPDIR", home + "/tmp"},
+      {"LANG", lang},
+      {"COLORIZE_T_PHOTO", data_path("chelsea.png")},
+      {"COLORIZE_T_MODEL", model()},
+      {"COLORIZE_T_MISSING", missing_model()},
+      {"COLORIZE_T_GARBAGE", garbage_model()},
+      {"COLORIZE_T_CASES", cases},
+    };
+    for (const auto &[name, value] : vars)
+      envp = g_environ_setenv(envp, name, value.c_str(), TRUE);
+    for (const char *name : {"LC_ALL", "LC_MESSAGES", "LANGUAGE", "DISPLAY"})
+      envp = g_environ_unsetenv(envp, name);
+    if (!locpath.empty())
+      envp = g_environ_setenv(envp, "LOCPATH", locpath.c_str(), TRUE);
+
+    // python-fu-eval reads the script from stdin ("-b -")
+    const std::string timeout = std::to_string(kGimpTimeoutSeconds);
+    const std::string command =
+      "exec timeout " + timeout + " " + gimp_ + " -i -d -f --gimprc=" + rc +
+      " --batch-interpreter=python-fu-eval -b - --quit < " +
+      env("COLORIZE_PLUGIN_CASES") + "/gimp3_cases.py";
+    const char *argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+
+    gchar *out = nullptr, *err = nullptr;
+    GError *error = nullptr;
+    gint status = 0;
+    gboolean spawned = g_spawn_sync(
+      dir_.path().c_str(), const_cast<gchar **>(argv), envp,
+      G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err, &status, &error);
+    g_strfreev(envp);
+    EXPECT_TRUE(spawned) << (error ? error->message : "");
+    g_clear_error(&error);
+    // the cases' lines first, then GIMP's (noisy) stderr
+    std::string log = std::string(out ? out : "") + "--- stderr ---\n" +
+                      (err ? err : "");
+    g_free(out);
+    g_free(err);
+    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return log;
+  }
+
+ private:
+  std::string gimp_;
+  TempDir dir_;
+};
+
+class Gimp3Plugin : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    run_ = std::make_unique<Gimp3Run>();
+    if (run_->available())
+      log_ = run_->run("profile", "", "C.UTF-8", "", &status_);
+  }
+  static void TearDownTestSuite() { run_.reset(); }
+
+  void SetUp() override {
+    if (!run_->available())
+      GTEST_SKIP() << "gimp-console-3.0 is not installed: GIMP 3.0 "
+                      "end-to-end tests skipped (.ci/test-gimp3 runs them)";
+    ASSERT_NE(log_.find("CASES DONE"), std::string::npos)
+      << "GIMP exited with " << status_ << " before the end of the cases:\n"
+      << log_;
+  }
+
+  // "CASE <name> ok", else the case's FAIL line and traceback.
+  static void expect_ok(const std::string &name) {
+    EXPECT_NE(log_.find("CASE " + name + " ok\n"), std::string::npos) << log_;
+  }
+
+  static std::unique_ptr<Gimp3Run> run_;
+  static std::string log_;
+  static int status_;
+};
+
+std::unique_ptr<Gimp3Run> Gimp3Plugin::run_;
+std::string Gimp3Plugin::log_;
+int Gimp3Plugin::status_ = 0;
+
+TEST_F(Gimp3Plugin, GimpExitsCleanly) { EXPECT_EQ(status_, 0) << log_; }
+
+TEST_F(Gimp3Plugin, ProcedureIsRegistered) { expect_ok("registered"); }
+
+TEST_F(Gimp3Plugin, WholeLayerIsColorizedAndKeepsLightness) {
+  expect_ok("whole");
+}
+
+TEST_F(Gimp3Plugin, RectangleSelectionChangesOnlyTheSelection) {
+  expect_ok("rect");
+}
+
+TEST_F(Gimp3Plugin, AlphaIsUntouched) { expect_ok("alpha"); }
+
+TEST_F(Gimp3Plugin, GrayImageIsConvertedToRgbAndColorized) {
+  expect_ok("graymode");
+}
+
+TEST_F(Gimp3Plugin, SixteenBitImageKeepsItsPrecision) { expect_ok("rgb16"); }
+
+TEST_F(Gimp3Plugin, NewLayerModeAddsAnLchColorLayer) {
+  expect_ok("new-layer");
+}
+
+TEST_F(Gimp3Plugin, BadModelFailsWithMessageAndLeavesLayerUntouched) {
+  expect_ok("missing-model");
+  expect_ok("garbage-model");
+  EXPECT_NE(log_.find("MESSAGE The model file “" + run_->missing_model() +
+                      "” does not exist."), std::string::npos) << log_;
+}
+
+TEST_F(Gimp3Plugin, ErrorMessageIsTranslatedToGerman) {
+  TempDir locales;
+  const std::string target = locales.file("de_DE.UTF-8");
+  const char *argv[] = {"localedef", "-i", "de_DE", "-f", "UTF-8",
+                        target.c_str(), nullptr};
+  gint status = 0;
+  if (!g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr,
+                    GSpawnFlags(G_SPAWN_SEARCH_PATH |
+                                G_SPAWN_STDOUT_TO_DEV_NULL |
+                                G_SPAWN_STDERR_TO_DEV_NULL),
+                    nullptr, nullptr, nullptr, nullptr, &status, nullptr) ||
+      !g_file_test(target.c_str(), G_FILE_TEST_IS_DIR))
+    GTEST_SKIP() << "cannot make a de_DE.UTF-8 locale with localedef";
+
+  int exit_status = 0;
+  // the first run's profile: GIMP then skips querying every plug-in again
+  std::string log = run_->run("profile", "missing-model", "de_DE.UTF-8",
+                              locales.path(), &exit_status);
+  EXPECT_NE(log.find("CASE missing-model ok"), std::string::npos) << log;
+  EXPECT_NE(log.find("MESSAGE Die Modelldatei „" + run_->missing_model() +
+                     "“ existiert nicht."), std::string::npos) << log;
+}
+
+}  // namespace
