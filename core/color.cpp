@@ -51,6 +51,10 @@ cv::Mat lab_to_rgb(const cv::Mat &lab, ChannelOrder order) {
 
 namespace detail {
 
+int to_luv_code(ChannelOrder order) {
+  return order == ChannelOrder::Bgr ? cv::COLOR_BGR2Luv : cv::COLOR_RGB2Luv;
+}
+
 double unit_scale(int depth) {
   switch (depth) {
     case CV_8U: return 1.0 / 255.0;
@@ -105,12 +109,13 @@ cv::Mat to_float_rgb(const cv::Mat &image) {
 }  // namespace detail
 
 cv::Mat luminance(const cv::Mat &image, ChannelOrder order) {
-  cv::Mat lab;
-  const cv::Mat rgb = detail::to_float_rgb(image);
-  // For gray the channel order does not matter (R = G = B).
-  lab = rgb_to_lab(rgb, image.channels() <= 2 ? ChannelOrder::Rgb : order);
+  // The L of CIE L*u*v* is the same CIE lightness as Lab's, and OpenCV's
+  // float RGB -> Luv computes it to ~0.004, where its float RGB -> Lab is
+  // off by up to 0.23 around L = 9 (measured against the CIE formula).
+  cv::Mat luv;
+  cv::cvtColor(detail::to_float_rgb(image), luv, detail::to_luv_code(order));
   cv::Mat L;
-  cv::extractChannel(lab, L, 0);
+  cv::extractChannel(luv, L, 0);
   return L;
 }
 
@@ -162,22 +167,24 @@ cv::Mat rgb_to_network(const cv::Mat &rgb) {
 //
 // A colour (L, a, b) outside the sRGB gamut clips on the way to RGB, and
 // clipping changes L. The pipeline must keep L, so it limits chroma
-// sqrt(a^2 + b^2) first, from a table of the largest chroma that survives
-// OpenCV's clipped Lab -> RGB -> Lab round trip (by L level and hue, built
-// once by bisection with OpenCV's float conversion), and afterwards repairs
-// any pixel that still lost L by bisecting its chroma scale.
+// sqrt(a^2 + b^2) first, from a table of the largest chroma that does not
+// clip in OpenCV's float Lab -> RGB (by L level and hue, built once by
+// bisection), and afterwards repairs any pixel that still clipped by
+// bisecting its chroma scale.
 
 namespace {
 
 constexpr int kPerOctant = 45;          // hue samples per 45 degrees
 constexpr int kHues = 8 * kPerOctant;   // table samples around the circle
 constexpr int kLevels = 256;            // L = level * 100 / 255
-constexpr float kTableTolerance = 0.05f;
+// OpenCV's float Lab -> RGB clips linear RGB to [0,1]; a clipped channel
+// comes out as 0 or within float rounding of 1.
+constexpr float kClipLow = 1e-6f;
+constexpr float kClipHigh = 1.f - 1e-5f;
 constexpr float kMargin = 0.98f;        // lookup safety (hue between samples)
 constexpr int kRepairSteps8u = 6;       // chroma scale precision 1/64
 constexpr int kRepairStepsFloat = 12;
 constexpr int kMaxLDiff8u = 1;          // 8-bit L units (100/255 each)
-constexpr float kMaxLDiffFloat = 0.02f;
 
 class GamutTable {
  public:
@@ -186,7 +193,7 @@ class GamutTable {
         hue_of_(256 * 256) {
     const int n = kLevels * kHues;
     std::vector<float> lo(n, 0.f), hi(n, 200.f);  // sRGB chroma < ~135
-    cv::Mat lab(1, n, CV_32FC3), rgb, back;
+    cv::Mat lab(1, n, CV_32FC3), rgb;
     std::vector<cv::Vec2f> dir(kHues);
     for (int h = 0; h < kHues; ++h) dir[h] = direction(float(h) / kPerOctant);
     for (int step = 0; step < 16; ++step) {
@@ -196,10 +203,11 @@ class GamutTable {
         lab.at<cv::Vec3f>(i) = cv::Vec3f(level_l(i / kHues), c * d[0], c * d[1]);
       }
       cv::cvtColor(lab, rgb, cv::COLOR_Lab2RGB);
-      cv::cvtColor(rgb, back, cv::COLOR_RGB2Lab);
-      for (int i = 0; i < n; ++i) {
-        const bool fits = std::abs(back.at<cv::Vec3f>(i)[0] -
-                                   lab.at<cv::Vec3f>(i)[0]) <= kTableTolerance;
+      const float *p = rgb.ptr<float>(0);
+      for (int i = 0; i < n; ++i, p += 3) {
+        const bool fits = p[0] > kClipLow && p[0] < kClipHigh &&
+                          p[1] > kClipLow && p[1] < kClipHigh &&
+                          p[2] > kClipLow && p[2] < kClipHigh;
         (fits ? lo[i] : hi[i]) = 0.5f * (lo[i] + hi[i]);
       }
     }
@@ -410,57 +418,47 @@ void repair_gamut_8u(const cv::Mat &lab8, cv::Mat &rgb8, int to_lab,
   }
 }
 
-/// Float counterpart of repair_gamut_8u: `lab` wanted, `rgb` its clipped
-/// conversion; pixels touching 0 or 1 whose L moved by more than
-/// kMaxLDiffFloat get their chroma reduced by bisection.
-void repair_gamut_float(const cv::Mat &lab, cv::Mat &rgb, int to_lab,
-                        int from_lab) {
+/// Float counterpart of repair_gamut_8u. OpenCV's float Lab -> RGB is
+/// accurate (about 1e-4), so here the test is simply whether the colour
+/// clipped: a pixel with a channel at 0 or 1 gets the largest chroma scale
+/// (bisection) that no longer clips.
+void repair_gamut_float(const cv::Mat &lab, cv::Mat &rgb, int from_lab) {
+  auto clipped = [](const float *p) {
+    return p[0] <= kClipLow || p[0] >= kClipHigh || p[1] <= kClipLow ||
+           p[1] >= kClipHigh || p[2] <= kClipLow || p[2] >= kClipHigh;
+  };
   std::vector<cv::Point> where;
   for (int r = 0; r < rgb.rows; ++r) {
     const float *p = rgb.ptr<float>(r);
     const float *q = lab.ptr<float>(r);
     for (int x = 0; x < rgb.cols; ++x, p += 3, q += 3) {
-      const bool edge = p[0] <= 0.f || p[0] >= 1.f || p[1] <= 0.f ||
-                        p[1] >= 1.f || p[2] <= 0.f || p[2] >= 1.f;
-      if (edge && (q[1] != 0.f || q[2] != 0.f)) where.emplace_back(x, r);
+      if (clipped(p) && (q[1] != 0.f || q[2] != 0.f)) where.emplace_back(x, r);
     }
   }
   if (where.empty()) return;
 
   const int n = int(where.size());
-  cv::Mat want(1, n, CV_32FC3), trial(1, n, CV_32FC3), trial_rgb, trial_lab;
+  cv::Mat want(1, n, CV_32FC3), trial(1, n, CV_32FC3), trial_rgb;
   for (int i = 0; i < n; ++i) want.at<cv::Vec3f>(i) = lab.at<cv::Vec3f>(where[i]);
-  std::vector<float> lo(n, 0.f), hi(n, 1.f), s(n, 1.f);
+  std::vector<float> lo(n, 0.f), hi(n, 1.f), s(n);
   auto make_trial = [&](const std::vector<float> &scale) {
     for (int i = 0; i < n; ++i) {
       const cv::Vec3f w = want.at<cv::Vec3f>(i);
       trial.at<cv::Vec3f>(i) = cv::Vec3f(w[0], scale[i] * w[1], scale[i] * w[2]);
     }
     cv::cvtColor(trial, trial_rgb, from_lab);
-    cv::cvtColor(trial_rgb, trial_lab, to_lab);
   };
-  auto fits = [&](int i) {
-    return std::abs(trial_lab.at<cv::Vec3f>(i)[0] - want.at<cv::Vec3f>(i)[0]) <=
-           kMaxLDiffFloat;
-  };
-  make_trial(s);  // s = 1: does the colour as asked keep its L?
-  bool any_bad = false;
-  for (int i = 0; i < n; ++i) {
-    if (fits(i)) lo[i] = hi[i] = 1.f;
-    else any_bad = true;
-  }
-  if (!any_bad) return;
   for (int step = 0; step < kRepairStepsFloat; ++step) {
     for (int i = 0; i < n; ++i) s[i] = 0.5f * (lo[i] + hi[i]);
     make_trial(s);
+    const float *p = trial_rgb.ptr<float>(0);
     for (int i = 0; i < n; ++i) {
-      if (lo[i] == hi[i]) continue;
-      (fits(i) ? lo[i] : hi[i]) = s[i];
+      (clipped(p + 3 * i) ? hi[i] : lo[i]) = s[i];
     }
   }
   make_trial(lo);
   for (int i = 0; i < n; ++i) {
-    if (lo[i] < 1.f) rgb.at<cv::Vec3f>(where[i]) = trial_rgb.at<cv::Vec3f>(i);
+    rgb.at<cv::Vec3f>(where[i]) = trial_rgb.at<cv::Vec3f>(i);
   }
 }
 

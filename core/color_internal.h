@@ -3,8 +3,13 @@
 
 #include <opencv2/core.hpp>
 
+#include "colorize/color.h"
+
 namespace colorize::detail {
 
+/// cv::cvtColor code RGB/BGR -> CIE L*u*v* (float L accurate to ~0.004;
+/// the pipeline takes L from it).
+int to_luv_code(ChannelOrder order);
 /// 1/255, 1/65535 or 1 for 8U, 16U, 32F; throws ImageError otherwise.
 double unit_scale(int depth);
 /// Throws ImageError unless `image` is non-empty 2-D 8U/16U/32F with 1-4
@@ -26,8 +31,9 @@ void limit_chroma(cv::Mat &lab);
 /// bisection until it does (within one 8-bit L step).
 void repair_gamut_8u(const cv::Mat &lab8, cv::Mat &rgb8, int to_lab,
                      int from_lab);
-/// Float counterpart of repair_gamut_8u (L within 0.02).
-void repair_gamut_float(const cv::Mat &lab, cv::Mat &rgb, int to_lab,
-                        int from_lab);
+/// Float counterpart of repair_gamut_8u: every pixel of `rgb` (converted
+/// from `lab` with `from_lab`) that clipped gets the largest chroma scale
+/// that does not clip.
+void repair_gamut_float(const cv::Mat &lab, cv::Mat &rgb, int from_lab);
 
 }  // namespace colorize::detail

@@ -56,10 +56,11 @@ cv::Mat resize_axes(const cv::Mat &src, cv::Size dsize) {
 }
 
 struct Conversion {
-  int to_lab, from_lab;
+  int to_lab, to_luv, from_lab;
   explicit Conversion(ChannelOrder order)
       : to_lab(order == ChannelOrder::Bgr ? cv::COLOR_BGR2Lab
                                           : cv::COLOR_RGB2Lab),
+        to_luv(detail::to_luv_code(order)),
         from_lab(order == ChannelOrder::Bgr ? cv::COLOR_Lab2BGR
                                             : cv::COLOR_Lab2RGB) {}
 };
@@ -202,8 +203,9 @@ void refine_ab(const cv::Mat &L, cv::Mat &ab, double upscale) {
 void apply_block_float(const Job &job, const cv::Mat &src, int r0, cv::Mat &dst,
                        bool refine) {
   const double unit = detail::unit_scale(src.depth());
+  // L from CIE Luv (accurate; see luminance()); a,b replace u,v below.
   cv::Mat lab;
-  cv::cvtColor(detail::to_float_rgb(src), lab, job.conv.to_lab);
+  cv::cvtColor(detail::to_float_rgb(src), lab, job.conv.to_luv);
 
   cv::Mat ab(src.size(), CV_32FC2);
   job.ab.rows(r0, ab);
@@ -218,7 +220,7 @@ void apply_block_float(const Job &job, const cv::Mat &src, int r0, cv::Mat &dst,
 
   cv::Mat rgb;
   cv::cvtColor(lab, rgb, job.conv.from_lab);
-  detail::repair_gamut_float(lab, rgb, job.conv.to_lab, job.conv.from_lab);
+  detail::repair_gamut_float(lab, rgb, job.conv.from_lab);
   if (src.depth() != CV_32F) rgb.convertTo(rgb, src.depth(), 1.0 / unit);
   write_out(rgb, src, job.alpha_channel, dst);
 }

@@ -1,0 +1,451 @@
+// The two-phase pipeline (core/pipeline.cpp): apply() with synthetic a,b
+// maps, infer() and colorize_image() with tiny untrained models.
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "colorize/color.h"
+#include "colorize/error.h"
+#include "colorize/model.h"
+#include "colorize/pipeline.h"
+#include "support.h"
+
+namespace colorize {
+namespace {
+
+double max_of(const cv::Mat &m) {
+  double lo, hi;
+  cv::minMaxLoc(m.reshape(1), &lo, &hi);
+  return hi;
+}
+
+/// A smooth random picture with noise, some pure black and pure white
+/// patches (where any colour is out of gamut), in any depth and channel
+/// count; alpha (if any) is random.
+cv::Mat test_image(cv::Size size, int depth, int channels, uint64_t seed) {
+  cv::RNG rng(seed);
+  cv::Mat coarse(std::max(2, size.height / 8), std::max(2, size.width / 8),
+                 CV_32FC(channels));
+  rng.fill(coarse, cv::RNG::UNIFORM, 0.0, 1.0);
+  cv::Mat f;
+  cv::resize(coarse, f, size, 0, 0, cv::INTER_LINEAR);
+  cv::Mat noise(size, CV_32FC(channels));
+  rng.fill(noise, cv::RNG::UNIFORM, -0.05, 0.05);
+  f += noise;
+  if (size.width >= 8 && size.height >= 8) {
+    f(cv::Rect(0, 0, size.width / 4, size.height / 4)).setTo(0.0);
+    f(cv::Rect(size.width / 2, size.height / 2, size.width / 4, size.height / 4))
+        .setTo(1.0);
+  }
+  if (channels == 2 || channels == 4) {  // random alpha everywhere
+    cv::Mat alpha(size, CV_32FC1);
+    rng.fill(alpha, cv::RNG::UNIFORM, 0.0, 1.0);
+    const int from_to[] = {0, channels - 1};
+    cv::mixChannels(&alpha, 1, &f, 1, from_to, 1);
+  }
+  cv::min(cv::max(f, 0.0), 1.0, f);
+  cv::Mat image;
+  const double scale = depth == CV_8U ? 255.0 : depth == CV_16U ? 65535.0 : 1.0;
+  f.convertTo(image, depth, scale);
+  return image;
+}
+
+/// A smooth random a,b map with values up to `amplitude`.
+AbMap test_map(cv::Size map_size, cv::Size image_size, double amplitude,
+               uint64_t seed) {
+  cv::Mat coarse(3, 4, CV_32FC2);
+  cv::RNG(seed).fill(coarse, cv::RNG::UNIFORM, -amplitude, amplitude);
+  AbMap map;
+  cv::resize(coarse, map.ab, map_size, 0, 0, cv::INTER_CUBIC);
+  map.image_size = image_size;
+  return map;
+}
+
+cv::Mat alpha_of(const cv::Mat &image) {
+  cv::Mat alpha;
+  cv::extractChannel(image, alpha, image.channels() - 1);
+  return alpha;
+}
+
+/// Largest |L(out) - L(in)| over the picture.
+double l_error(const cv::Mat &in, const cv::Mat &out,
+               ChannelOrder order = ChannelOrder::Rgb) {
+  cv::Mat diff;
+  cv::absdiff(luminance(in, order), luminance(out, order), diff);
+  return max_of(diff);
+}
+
+/// L tolerance for a depth: the rounding of the output itself (an 8-bit
+/// step is up to ~0.4 in L) plus the conversion's own quantisation.
+double l_tolerance(int depth) {
+  return depth == CV_8U ? 1.0 : depth == CV_16U ? 0.03 : 0.02;
+}
+
+cv::Mat apply_whole(const AbMap &map, const cv::Mat &in,
+                    const ApplyOptions &options = {}) {
+  cv::Mat out;
+  apply(map, in, 0, out, options);
+  return out;
+}
+
+cv::Mat apply_in_strips(const AbMap &map, const cv::Mat &in, int strip,
+                        const ApplyOptions &options = {}) {
+  const bool alpha = in.channels() == 2 || in.channels() == 4;
+  cv::Mat out(in.size(), CV_MAKETYPE(in.depth(), alpha ? 4 : 3));
+  for (int y = 0; y < in.rows; y += strip) {
+    const int rows = std::min(strip, in.rows - y);
+    cv::Mat o = out.rowRange(y, y + rows);
+    apply(map, in.rowRange(y, y + rows), y, o, options);
+    EXPECT_EQ(o.data, out.ptr(y)) << "apply() must write into the given rows";
+  }
+  return out;
+}
+
+bool identical(const cv::Mat &a, const cv::Mat &b) {
+  return a.size() == b.size() && a.type() == b.type() &&
+         cv::norm(a, b, cv::NORM_INF) == 0.0;
+}
+
+// ------------------------------------------------------------ working_size
+
+TEST(WorkingSize, ShortSideIsResolutionLongSideCapped) {
+  EXPECT_EQ(working_size({6000, 4000}, 256), cv::Size(384, 256));
+  EXPECT_EQ(working_size({4000, 6000}, 256), cv::Size(256, 384));
+  EXPECT_EQ(working_size({1000, 1000}, 300), cv::Size(300, 300));
+  EXPECT_EQ(working_size({1, 1}, 256), cv::Size(256, 256));
+  EXPECT_EQ(working_size({3, 7000}, 256), cv::Size(256, 1024));
+  EXPECT_EQ(working_size({7000, 3}, 256), cv::Size(1024, 256));
+  EXPECT_EQ(working_size({1000, 3000}, 100), cv::Size(100, 300));
+  EXPECT_EQ(working_size({641, 480}, 256), cv::Size(342, 256));  // rounded
+  EXPECT_EQ(working_size({5, 3}, 1), cv::Size(2, 1));
+}
+
+TEST(WorkingSize, BadArguments) {
+  EXPECT_THROW(working_size({0, 10}, 256), ImageError);
+  EXPECT_THROW(working_size({10, 10}, 0), Error);
+  EXPECT_THROW(working_size({10, 10}, -5), Error);
+}
+
+// -------------------------------------------------- apply: every input type
+
+class ApplyTypes : public ::testing::TestWithParam<std::tuple<int, int>> {};
+
+TEST_P(ApplyTypes, KeepsSizeDepthLuminanceAndAlpha) {
+  const auto [depth, channels] = GetParam();
+  const cv::Mat in = test_image({53, 37}, depth, channels, 11);
+  for (double strength : {1.0, 2.0}) {
+    // Strong colours: |a|, |b| up to 100, doubled at strength 2; much of it
+    // is out of gamut and must lose chroma, not luminance.
+    const AbMap map = test_map({16, 11}, in.size(), 100.0, 12);
+    ApplyOptions options;
+    options.strength = strength;
+    const cv::Mat out = apply_whole(map, in, options);
+    ASSERT_EQ(out.size(), in.size());
+    ASSERT_EQ(out.depth(), in.depth());
+    const bool alpha = channels == 2 || channels == 4;
+    ASSERT_EQ(out.channels(), alpha ? 4 : 3);
+    EXPECT_LE(l_error(in, out), l_tolerance(depth)) << "strength " << strength;
+    if (alpha) {
+      EXPECT_TRUE(identical(alpha_of(in), alpha_of(out)));
+    }
+    // And it is coloured: the result is not just gray.
+    std::vector<cv::Mat> planes;
+    cv::split(out, planes);
+    cv::Mat rg;
+    cv::absdiff(planes[0], planes[1], rg);
+    const double unit = depth == CV_8U ? 255 : depth == CV_16U ? 65535 : 1;
+    EXPECT_GT(max_of(rg) / unit, 0.2);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    DepthsAndChannels, ApplyTypes,
+    ::testing::Combine(::testing::Values(CV_8U, CV_16U, CV_32F),
+                       ::testing::Values(1, 2, 3, 4)));
+
+TEST(Apply, ReproducesInGamutColours) {
+  // A mid-gray picture and a constant, moderate a,b: the output's a,b must
+  // be the map's (8-bit Lab quantises a,b to whole units).
+  for (int depth : {CV_8U, CV_16U, CV_32F}) {
+    const double unit = depth == CV_8U ? 255 : depth == CV_16U ? 65535 : 1;
+    const cv::Mat in(20, 30, CV_MAKETYPE(depth, 3), cv::Scalar::all(0.47 * unit));
+    AbMap map;
+    map.ab = cv::Mat(4, 5, CV_32FC2, cv::Scalar(20.0, -15.0));
+    map.image_size = in.size();
+    const cv::Mat out = apply_whole(map, in);
+    cv::Mat f;
+    out.convertTo(f, CV_32F, 1.0 / unit);
+    const cv::Mat lab = rgb_to_lab(f);
+    const cv::Scalar mean = cv::mean(lab);
+    EXPECT_NEAR(mean[1], 20.0, 1.0) << "depth " << depth;
+    EXPECT_NEAR(mean[2], -15.0, 1.0) << "depth " << depth;
+    EXPECT_LE(l_error(in, out), l_tolerance(depth));
+  }
+}
+
+TEST(Apply, StrengthScalesChroma) {
+  const cv::Mat in(10, 10, CV_32FC3, cv::Scalar::all(0.5));
+  AbMap map;
+  map.ab = cv::Mat(2, 2, CV_32FC2, cv::Scalar(10.0, 12.0));
+  map.image_size = in.size();
+  ApplyOptions options;
+  options.strength = 1.5;
+  const cv::Mat lab = rgb_to_lab(apply_whole(map, in, options));
+  const cv::Mat lab1 = rgb_to_lab(apply_whole(map, in));
+  // (rgb_to_lab, OpenCV's float Lab, measures to a few tenths.)
+  EXPECT_NEAR(lab.at<cv::Vec3f>(5, 5)[1], 15.0, 0.3);
+  EXPECT_NEAR(lab.at<cv::Vec3f>(5, 5)[2], 18.0, 0.3);
+  EXPECT_NEAR(lab.at<cv::Vec3f>(5, 5)[1] / lab1.at<cv::Vec3f>(5, 5)[1], 1.5, 0.02);
+  EXPECT_NEAR(lab.at<cv::Vec3f>(5, 5)[2] / lab1.at<cv::Vec3f>(5, 5)[2], 1.5, 0.02);
+}
+
+TEST(Apply, StrengthZeroIsGray) {
+  for (int depth : {CV_8U, CV_16U, CV_32F}) {
+    const cv::Mat in = test_image({40, 30}, depth, 3, 13);
+    const AbMap map = test_map({8, 6}, in.size(), 80.0, 14);
+    ApplyOptions options;
+    options.strength = 0.0;
+    const cv::Mat out = apply_whole(map, in, options);
+    std::vector<cv::Mat> p;
+    cv::split(out, p);
+    const double tol = depth == CV_8U ? 1.0 : depth == CV_16U ? 2.0 : 1e-4;
+    EXPECT_LE(cv::norm(p[0], p[1], cv::NORM_INF), tol) << "depth " << depth;
+    EXPECT_LE(cv::norm(p[1], p[2], cv::NORM_INF), tol) << "depth " << depth;
+    EXPECT_LE(l_error(in, out), l_tolerance(depth));
+  }
+}
+
+TEST(Apply, StripsGiveBitIdenticalResults) {
+  for (int depth : {CV_8U, CV_16U, CV_32F}) {
+    const cv::Mat in = test_image({301, 97}, depth, 4, 15);
+    // Map taller than some strips, shorter than others; non-integer scales.
+    const AbMap map = test_map({23, 9}, in.size(), 60.0, 16);
+    const cv::Mat whole = apply_whole(map, in);
+    for (int strip : {1, 7, 256}) {
+      EXPECT_TRUE(identical(whole, apply_in_strips(map, in, strip)))
+          << "depth " << depth << ", strips of " << strip;
+    }
+  }
+}
+
+TEST(Apply, MapLargerThanImage) {
+  // A 7000x3 picture's map is 1024x256: apply samples it down.
+  const cv::Mat in = test_image({700, 3}, CV_8U, 3, 17);
+  const AbMap map = test_map({1024, 256}, in.size(), 50.0, 18);
+  const cv::Mat out = apply_whole(map, in);
+  EXPECT_EQ(out.size(), in.size());
+  EXPECT_LE(l_error(in, out), l_tolerance(CV_8U));
+  EXPECT_TRUE(identical(out, apply_in_strips(map, in, 1)));
+}
+
+TEST(Apply, BgrOrderGivesSwappedChannels) {
+  for (int depth : {CV_8U, CV_32F}) {
+    const cv::Mat rgb = test_image({64, 48}, depth, 3, 19);
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    const AbMap map = test_map({8, 6}, rgb.size(), 60.0, 20);
+    ApplyOptions options;
+    options.order = ChannelOrder::Bgr;
+    const cv::Mat out_bgr = apply_whole(map, bgr, options);
+    cv::Mat swapped;
+    cv::cvtColor(out_bgr, swapped, cv::COLOR_BGR2RGB);
+    const cv::Mat out_rgb = apply_whole(map, rgb);
+    const double tol = depth == CV_8U ? 1.0 : 1e-5;
+    EXPECT_LE(cv::norm(swapped, out_rgb, cv::NORM_INF), tol) << "depth " << depth;
+    EXPECT_LE(l_error(bgr, out_bgr, ChannelOrder::Bgr), l_tolerance(depth));
+  }
+}
+
+TEST(Apply, OutputMayAliasInput) {
+  for (int channels : {3, 4}) {
+    const cv::Mat in = test_image({50, 40}, CV_8U, channels, 21);
+    const AbMap map = test_map({8, 6}, in.size(), 60.0, 22);
+    const cv::Mat expected = apply_whole(map, in);
+    cv::Mat image = in.clone();
+    const uchar *data = image.data;
+    apply(map, image, 0, image);
+    EXPECT_EQ(image.data, data) << "in place, no reallocation";
+    EXPECT_TRUE(identical(image, expected)) << channels << " channels";
+    // A strip of a bigger picture, in place.
+    cv::Mat image2 = in.clone();
+    cv::Mat strip = image2.rowRange(10, 30);
+    apply(map, strip, 10, strip);
+    EXPECT_TRUE(identical(image2.rowRange(10, 30), expected.rowRange(10, 30)));
+    EXPECT_TRUE(identical(image2.rowRange(0, 10), in.rowRange(0, 10)));
+  }
+}
+
+TEST(Apply, Deterministic) {
+  const cv::Mat in = test_image({120, 80}, CV_8U, 3, 23);
+  const AbMap map = test_map({12, 8}, in.size(), 60.0, 24);
+  EXPECT_TRUE(identical(apply_whole(map, in), apply_whole(map, in)));
+}
+
+TEST(Apply, RefineKeepsLuminanceAndChangesColours) {
+  const cv::Mat in = test_image({120, 80}, CV_8U, 3, 25);
+  const AbMap map = test_map({12, 8}, in.size(), 40.0, 26);
+  ApplyOptions options;
+  options.refine = true;
+  const cv::Mat refined = apply_whole(map, in, options);
+  EXPECT_EQ(refined.size(), in.size());
+  EXPECT_LE(l_error(in, refined), l_tolerance(CV_8U));
+  EXPECT_GT(cv::norm(refined, apply_whole(map, in), cv::NORM_INF), 0.0)
+      << "refinement must do something";
+}
+
+TEST(Apply, BadArgumentsAreRejected) {
+  const cv::Mat in = test_image({20, 10}, CV_8U, 3, 27);
+  const AbMap map = test_map({4, 2}, in.size(), 10.0, 28);
+  cv::Mat out;
+  EXPECT_THROW(apply(map, cv::Mat(10, 20, CV_8SC3, cv::Scalar::all(0)), 0, out),
+               ImageError);
+  EXPECT_THROW(apply(map, cv::Mat(10, 20, CV_8UC(5), cv::Scalar::all(0)), 0, out),
+               ImageError);
+  EXPECT_THROW(apply(map, cv::Mat(), 0, out), ImageError);
+  EXPECT_THROW(apply(map, in.colRange(0, 19), 0, out), ImageError);  // width
+  EXPECT_THROW(apply(map, in.rowRange(0, 5), 6, out), ImageError);   // past end
+  EXPECT_THROW(apply(map, in.rowRange(0, 5), -1, out), ImageError);
+  AbMap empty;
+  empty.image_size = in.size();
+  EXPECT_THROW(apply(empty, in, 0, out), ImageError);
+  ApplyOptions strong;
+  strong.strength = 2.5;
+  EXPECT_THROW(apply(map, in, 0, out, strong), Error);
+  strong.strength = -0.1;
+  EXPECT_THROW(apply(map, in, 0, out, strong), Error);
+}
+
+// ----------------------------------------------- infer and colorize_image
+
+class WithModel : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir;
+    const nets::UNetConfig lab = testing::tiny_unet(2);
+    const nets::UNetConfig rgb = testing::tiny_unet(3);
+    LoadOptions cpu;
+    cpu.device = Device::Cpu;
+    lab_ = new Model(Model::load(
+        testing::write_model(dir_->file("lab.pt"), lab, testing::info_for(lab)),
+        cpu));
+    rgb_ = new Model(Model::load(
+        testing::write_model(dir_->file("rgb.pt"), rgb, testing::info_for(rgb)),
+        cpu));
+  }
+  static void TearDownTestSuite() {
+    delete lab_;
+    delete rgb_;
+    delete dir_;
+  }
+  static testing::TempDir *dir_;
+  static Model *lab_;
+  static Model *rgb_;
+};
+testing::TempDir *WithModel::dir_ = nullptr;
+Model *WithModel::lab_ = nullptr;
+Model *WithModel::rgb_ = nullptr;
+
+TEST_F(WithModel, InferGivesMapAtWorkingSize) {
+  const int res = lab_->info().input_size;
+  for (cv::Size size : {cv::Size(1, 1), cv::Size(3, 7000), cv::Size(7000, 3),
+                        cv::Size(2000, 1500), cv::Size(37, 53)}) {
+    const cv::Mat image = test_image(size, CV_8U, 3, 29);
+    const AbMap map = infer(*lab_, image, image.size());
+    EXPECT_EQ(map.ab.type(), CV_32FC2);
+    EXPECT_EQ(map.ab.size(), working_size(size, res)) << size;
+    EXPECT_EQ(map.image_size, size);
+    EXPECT_LE(std::max(map.ab.cols, map.ab.rows), 4 * res);
+  }
+}
+
+TEST_F(WithModel, InferResolutionAndRgbModels) {
+  const cv::Mat image = test_image({90, 60}, CV_16U, 4, 30);
+  InferOptions options;
+  options.resolution = 20;  // not a multiple of size_multiple: padded
+  for (const Model *model : {lab_, rgb_}) {
+    const AbMap map = infer(*model, image, {900, 600}, options);
+    EXPECT_EQ(map.ab.size(), cv::Size(30, 20));
+    EXPECT_EQ(map.image_size, cv::Size(900, 600));
+    EXPECT_LT(max_of(cv::abs(map.ab)), 130.0);
+    cv::Mat finite = map.ab == map.ab;  // NaN check
+    EXPECT_EQ(cv::countNonZero(finite.reshape(1)), map.ab.total() * 2);
+  }
+  options.resolution = -1;
+  EXPECT_THROW(infer(*lab_, image, image.size(), options), Error);
+}
+
+TEST_F(WithModel, ColorizeImageEveryInputType) {
+  for (int depth : {CV_8U, CV_16U, CV_32F}) {
+    for (int channels : {1, 2, 3, 4}) {
+      const cv::Mat in = test_image({45, 31}, depth, channels, 31);
+      const cv::Mat out = colorize_image(*lab_, in);
+      const bool alpha = channels == 2 || channels == 4;
+      ASSERT_EQ(out.size(), in.size());
+      ASSERT_EQ(out.type(), CV_MAKETYPE(depth, alpha ? 4 : 3));
+      EXPECT_LE(l_error(in, out), l_tolerance(depth))
+          << "depth " << depth << ", " << channels << " channels";
+      if (alpha) {
+        EXPECT_TRUE(identical(alpha_of(in), alpha_of(out)));
+      }
+    }
+  }
+}
+
+TEST_F(WithModel, ColorizeOddSizes) {
+  for (cv::Size size : {cv::Size(1, 1), cv::Size(3, 7000), cv::Size(7000, 3)}) {
+    const cv::Mat in = test_image(size, CV_8U, 3, 32);
+    const cv::Mat out = colorize_image(*rgb_, in, {}, {}, {}, 256);
+    EXPECT_EQ(out.size(), size);
+    EXPECT_LE(l_error(in, out), l_tolerance(CV_8U)) << size;
+  }
+}
+
+TEST_F(WithModel, ColorizeIsDeterministicAndStripIndependent) {
+  const cv::Mat in = test_image({150, 110}, CV_8U, 3, 33);
+  const cv::Mat a = colorize_image(*lab_, in, {}, {}, {}, 256);
+  const cv::Mat b = colorize_image(*lab_, in, {}, {}, {}, 256);
+  const cv::Mat c = colorize_image(*lab_, in, {}, {}, {}, 7);
+  EXPECT_TRUE(identical(a, b));
+  EXPECT_TRUE(identical(a, c));
+}
+
+TEST_F(WithModel, ProgressAndCancellation) {
+  const cv::Mat in = test_image({64, 100}, CV_8U, 4, 34);
+  const cv::Mat before = in.clone();
+  std::vector<double> seen;
+  const cv::Mat out = colorize_image(*lab_, in, {}, {},
+                                     [&](double f) {
+                                       seen.push_back(f);
+                                       return true;
+                                     },
+                                     16);
+  ASSERT_GE(seen.size(), 7u);  // start + 100 / 16 strips
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i], seen[i - 1]);
+  EXPECT_DOUBLE_EQ(seen.back(), 1.0);
+
+  int calls = 0;
+  EXPECT_THROW(colorize_image(*lab_, in, {}, {},
+                              [&](double) { return ++calls < 3; }, 16),
+               Cancelled);
+  EXPECT_EQ(calls, 3);
+  EXPECT_TRUE(identical(in, before)) << "input untouched";
+  EXPECT_THROW(colorize_image(*lab_, in, {}, {}, [](double) { return false; }),
+               Cancelled);
+}
+
+TEST_F(WithModel, BadImagesAreRejected) {
+  EXPECT_THROW(colorize_image(*lab_, cv::Mat(4, 4, CV_8SC3, cv::Scalar::all(0))),
+               ImageError);
+  EXPECT_THROW(colorize_image(*lab_, cv::Mat(4, 4, CV_16UC(5), cv::Scalar::all(0))),
+               ImageError);
+  EXPECT_THROW(colorize_image(*lab_, cv::Mat()), ImageError);
+  EXPECT_THROW(infer(*lab_, cv::Mat(4, 4, CV_8UC3, cv::Scalar::all(0)), {0, 4}),
+               ImageError);
+}
+
+}  // namespace
+}  // namespace colorize
