@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -133,11 +134,13 @@ void time_stages(const colorize::Model &model, const std::string &jpeg) {
 struct CliRun {
   double wall = 0;
   double rss_mb = 0;
+  std::string phases;  ///< colorize --verbose lines of the last run
 };
 
 CliRun run_cli(const std::string &exe, const std::string &model,
                const std::string &in, const std::string &out) {
-  std::vector<const char *> argv{"/usr/bin/time", "-v", exe.c_str(), "--model",
+  std::vector<const char *> argv{"/usr/bin/time", "-v", exe.c_str(), "-v",
+                                 "--model",
                                  model.c_str(), "--output", out.c_str(),
                                  in.c_str(), nullptr};
   gchar *err = nullptr;
@@ -162,6 +165,17 @@ CliRun run_cli(const std::string &exe, const std::string &model,
   const auto pos = text.find("Maximum resident set size (kbytes): ");
   if (pos != std::string::npos)
     r.rss_mb = std::atof(text.c_str() + pos + 36) / 1024.0;
+  for (const char *key : {"User time", "System time"}) {
+    const auto at = text.find(key);
+    if (at != std::string::npos)
+      r.phases += "  " + text.substr(at, text.find('\n', at) - at) + "\n";
+  }
+  // colorize -v: "colorize: model ... loaded in" and "in -> out: ..." lines.
+  gchar **lines = g_strsplit(text.c_str(), "\n", -1);
+  for (gchar **l = lines; *l; ++l)
+    if (g_str_has_prefix(*l, "colorize:") || std::strstr(*l, " -> "))
+      r.phases += std::string("  ") + *l + "\n";
+  g_strfreev(lines);
   return r;
 }
 
@@ -169,12 +183,24 @@ CliRun best_of(int n, const std::string &exe, const std::string &model,
                const std::string &in, const std::string &out) {
   std::vector<double> walls;
   double rss = 0;
-  for (int i = 0; i < n; ++i) {
+  for (int i = 1; i < n; ++i) {
     const CliRun r = run_cli(exe, model, in, out);
     walls.push_back(r.wall);
     rss = std::max(rss, r.rss_mb);
   }
-  return {median(walls), rss};
+  CliRun r = run_cli(exe, model, in, out);  // last run: keep its phases
+  walls.push_back(r.wall);
+  rss = std::max(rss, r.rss_mb);
+  return {median(walls), rss, r.phases};
+}
+
+/// The machine's load average: timings are only comparable when it is low.
+void print_load(const char *when) {
+  gchar *text = nullptr;
+  if (g_file_get_contents("/proc/loadavg", &text, nullptr, nullptr)) {
+    std::printf("load average %s: %s", when, text);
+    g_free(text);
+  }
 }
 
 }  // namespace
@@ -189,6 +215,7 @@ int main(int argc, char **argv) {
   const bool skip96 = argc > 4 && std::string(argv[4]) == "--skip-96";
   g_mkdir_with_parents(dir.c_str(), 0777);
 
+  print_load("at start");
   const std::string model_path = make_model(dir);
   const cv::Mat photo = cv::imread(photo_path);
   if (photo.empty()) {
@@ -218,7 +245,7 @@ int main(int argc, char **argv) {
 
   const CliRun r24 = best_of(3, exe, model_path, jpeg24, dir + "/out-24mp.jpg");
   std::printf("colorize 24 MP JPEG->JPEG: wall %.2f s (median of 3), peak RSS "
-              "%.0f MB\n", r24.wall, r24.rss_mb);
+              "%.0f MB\n%s", r24.wall, r24.rss_mb, r24.phases.c_str());
   std::printf("  target wall <= forward(256^2) + 0.8 s = %.2f s: %s\n",
               forward256 + 0.8, r24.wall <= forward256 + 0.8 ? "met" : "NOT met");
   std::printf("  (forward at the working size + 0.8 s = %.2f s: %s)\n",
@@ -230,9 +257,11 @@ int main(int argc, char **argv) {
     const CliRun r96 =
         best_of(1, exe, model_path, jpeg96, dir + "/out-96mp.jpg");
     std::printf("colorize 96 MP JPEG->JPEG: wall %.2f s, peak RSS %.0f MB, "
-                "96/24 RSS ratio %.3f (target <= 1.1: %s)\n",
+                "96/24 RSS ratio %.3f (target <= 1.1: %s)\n%s",
                 r96.wall, r96.rss_mb, r96.rss_mb / r24.rss_mb,
-                r96.rss_mb <= 1.1 * r24.rss_mb ? "met" : "NOT met");
+                r96.rss_mb <= 1.1 * r24.rss_mb ? "met" : "NOT met",
+                r96.phases.c_str());
   }
+  print_load("at end");
   return 0;
 }
