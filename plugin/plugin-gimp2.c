@@ -270,6 +270,7 @@ colorize_run (gint32                image_id,
   gint            off_x = 0, off_y = 0;
   gint32          target = drawable_id;
   gboolean        ok;
+  gint64          t_start, t_loaded;
 
   if (! gimp_item_is_layer (drawable_id) ||
       gimp_drawable_is_indexed (drawable_id))
@@ -283,9 +284,11 @@ colorize_run (gint32                image_id,
     return TRUE;  /* the selection does not touch this layer */
 
   gimp_progress_init (_("Loading the colorization model"));
+  t_start = g_get_monotonic_time ();
   model = colorize_model_load (values->model, values->device, error);
   if (! model)
     return FALSE;
+  t_loaded = g_get_monotonic_time ();
 
   gimp_image_undo_group_start (image_id);
   if (gimp_drawable_is_gray (drawable_id))
@@ -337,5 +340,8 @@ colorize_run (gint32                image_id,
     }
   gimp_progress_end ();
   gimp_image_undo_group_end (image_id);
+  g_debug ("model load %.3f s, colorize + merge %.3f s",
+           (t_loaded - t_start) / 1e6,
+           (g_get_monotonic_time () - t_loaded) / 1e6);
   return ok;
 }
