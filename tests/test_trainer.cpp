@@ -131,6 +131,10 @@ TEST_F(TrainerTest, ShortTrainingLowersL1AndWritesOutputs) {
   EXPECT_GE(grid.rows, 6 * 32);  // 2 blocks x 3 rows of 32-pixel crops
   EXPECT_TRUE(fs::exists(out_.file("samples/epoch-0004.png")));
   EXPECT_TRUE(fs::exists(result.model_path));
+  std::ifstream val(out_.file("val-photos.txt"));
+  int held_out = 0;
+  for (std::string line; std::getline(val, line);) held_out += fs::exists(line) ? 1 : 0;
+  EXPECT_EQ(held_out, 2);
 }
 
 TEST_F(TrainerTest, ResumeReproducesUninterruptedRun) {

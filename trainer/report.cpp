@@ -87,47 +87,66 @@ void ProgressPrinter::message(const std::string &text) {
   std::cerr << text << "\n" << std::flush;
 }
 
-cv::Mat plot_losses(const std::vector<EpochStats> &history) {
-  constexpr int kW = 800, kH = 500, kMargin = 50;
-  cv::Mat img(kH, kW, CV_8UC3, cv::Scalar(255, 255, 255));
-  struct Series {
-    const char *label;
-    cv::Scalar color;
-    double EpochStats::*field;
-  };
-  // Each curve is scaled to its own range (labels show min..max).
-  const Series series[] = {{"L1 (gen)", {200, 60, 0}, &EpochStats::g_l1},
-                           {"G adversarial", {0, 140, 0}, &EpochStats::g_gan},
-                           {"D loss", {0, 0, 200}, &EpochStats::d_loss},
-                           {"val PSNR", {150, 0, 150}, nullptr}};
-  const cv::Rect area(kMargin, kMargin, kW - 2 * kMargin, kH - 2 * kMargin);
+namespace {
+
+struct Series {
+  std::string label;
+  cv::Scalar color;
+  std::vector<cv::Point2d> points;  ///< (epoch, value)
+};
+
+/// One panel: the series share the panel's y range; x = epoch 1..last.
+void draw_panel(cv::Mat &img, const cv::Rect &area, const std::string &title, const std::vector<Series> &series,
+                int last_epoch) {
   cv::rectangle(img, area, cv::Scalar(0, 0, 0), 1);
-  cv::putText(img, "epoch", {kW / 2 - 20, kH - 15}, kFont, 0.5, {0, 0, 0}, 1, cv::LINE_AA);
-  const int n = int(history.size());
-  if (n > 0) {
-    cv::putText(img, "1", {kMargin - 4, kH - kMargin + 18}, kFont, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
-    cv::putText(img, std::to_string(history.back().epoch), {kW - kMargin - 10, kH - kMargin + 18}, kFont, 0.45,
-                {0, 0, 0}, 1, cv::LINE_AA);
-  }
-  int legend_y = 20;
+  double lo = 1e300, hi = -1e300;
+  for (const auto &s : series)
+    for (const auto &p : s.points) lo = std::min(lo, p.y), hi = std::max(hi, p.y);
+  int x_text = area.x;
+  cv::putText(img, title, {x_text, area.y - 24}, kFont, 0.5, {0, 0, 0}, 1, cv::LINE_AA);
   for (const auto &s : series) {
-    std::vector<double> v;
-    for (const auto &e : history) v.push_back(s.field ? e.*(s.field) : e.val.psnr);
-    if (v.empty() || std::all_of(v.begin(), v.end(), [](double x) { return x == 0; })) continue;
-    const auto [lo_it, hi_it] = std::minmax_element(v.begin(), v.end());
-    const double lo = *lo_it, hi = std::max(*hi_it, lo + 1e-9);
-    std::vector<cv::Point> pts;
-    for (int i = 0; i < n; ++i) {
-      const double fx = n > 1 ? double(i) / (n - 1) : 0.5;
-      const double fy = (v[i] - lo) / (hi - lo);
-      pts.emplace_back(area.x + int(fx * area.width), area.y + area.height - int(fy * area.height));
-    }
-    cv::polylines(img, pts, false, s.color, 2, cv::LINE_AA);
-    for (const auto &p : pts) cv::circle(img, p, 2, s.color, cv::FILLED, cv::LINE_AA);
-    const std::string label = std::string(s.label) + "  " + fixed(lo, 4) + " .. " + fixed(hi, 4);
-    cv::putText(img, label, {kMargin + 10, legend_y + 5}, kFont, 0.45, s.color, 1, cv::LINE_AA);
-    legend_y += 15;
+    cv::putText(img, s.label, {x_text, area.y - 6}, kFont, 0.45, s.color, 1, cv::LINE_AA);
+    x_text += 12 + cv::getTextSize(s.label, kFont, 0.45, 1, nullptr).width;
   }
+  if (lo > hi) return;
+  if (hi - lo < 1e-9) hi = lo + 1e-9;
+  cv::putText(img, fixed(hi, 4), {area.x + area.width + 4, area.y + 10}, kFont, 0.4, {0, 0, 0}, 1, cv::LINE_AA);
+  cv::putText(img, fixed(lo, 4), {area.x + area.width + 4, area.y + area.height}, kFont, 0.4, {0, 0, 0}, 1,
+              cv::LINE_AA);
+  const double span = std::max(1, last_epoch - 1);
+  for (const auto &s : series) {
+    std::vector<cv::Point> pts;
+    for (const auto &p : s.points)
+      pts.emplace_back(area.x + int((p.x - 1) / span * area.width),
+                       area.y + area.height - int((p.y - lo) / (hi - lo) * area.height));
+    if (pts.size() > 1) cv::polylines(img, pts, false, s.color, 2, cv::LINE_AA);
+    for (const auto &p : pts) cv::circle(img, p, 2, s.color, cv::FILLED, cv::LINE_AA);
+  }
+}
+
+}  // namespace
+
+cv::Mat plot_losses(const std::vector<EpochStats> &history) {
+  constexpr int kW = 800, kH = 640, kLeft = 20, kRight = 90, kTop = 50, kPanel = 230, kGap = 70;
+  cv::Mat img(kH, kW, CV_8UC3, cv::Scalar(255, 255, 255));
+  Series l1{"train L1", {200, 60, 0}, {}}, psnr{"val PSNR (dB)", {150, 0, 150}, {}};
+  Series g{"G adversarial", {0, 140, 0}, {}}, d{"D", {0, 0, 200}, {}};
+  for (const auto &e : history) {
+    l1.points.emplace_back(e.epoch, e.g_l1);
+    psnr.points.emplace_back(e.epoch, e.val.psnr);
+    if (e.phase == "gan") {
+      g.points.emplace_back(e.epoch, e.g_gan);
+      d.points.emplace_back(e.epoch, e.d_loss);
+    }
+  }
+  const int last = history.empty() ? 1 : history.back().epoch;
+  const int w = kW - kLeft - kRight;
+  draw_panel(img, {kLeft, kTop, w, kPanel / 2}, "L1 loss per epoch (training)", {l1}, last);
+  draw_panel(img, {kLeft, kTop + kPanel / 2 + 40, w, kPanel / 2}, "", {psnr}, last);
+  draw_panel(img, {kLeft, kTop + kPanel + kGap + 20, w, kPanel}, "adversarial losses (GAN epochs)", {g, d}, last);
+  cv::putText(img, "epoch 1", {kLeft, kH - 12}, kFont, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
+  cv::putText(img, "epoch " + std::to_string(last), {kW - kRight - 60, kH - 12}, kFont, 0.45, {0, 0, 0}, 1,
+              cv::LINE_AA);
   return img;
 }
 

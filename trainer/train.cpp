@@ -169,6 +169,12 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   }
   if (cli.resume) load_training_parts(resume_dir, nets);
   fs::create_directories(fs::path(o.out_dir) / "samples");
+  {
+    // Which photos were held out, e.g. for `colorize-train eval` later.
+    std::string list;
+    for (const auto &p : val_photos) list += p.path + "\n";
+    write_file_atomic((fs::path(o.out_dir) / "val-photos.txt").string(), list);
+  }
 
   BatchLoader loader(train_photos, o.size, o.batch, o.space, o.seed, o.workers);
   const int steps = loader.batches_per_epoch();
