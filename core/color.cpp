@@ -315,30 +315,26 @@ inline void clamp_chroma(const GamutTable &g, int level, float &a, float &b) {
 
 namespace detail {
 
-void pack_ab_8u(const cv::Mat &ab, cv::Mat &lab8) {
+void pack_ab_8u(const float *p, uchar *q, int width) {
   const GamutTable &g = gamut_table();
-  for (int r = 0; r < lab8.rows; ++r) {
-    const float *p = ab.ptr<float>(r);
-    uchar *q = lab8.ptr<uchar>(r);
-    for (int x = 0; x < lab8.cols; ++x, p += 2, q += 3) {
-      // Integer a, b first: the common in-gamut case is then two table
-      // look-ups, no division or square root.
-      const int a = std::clamp(cvRound(p[0]), -128, 127);
-      const int b = std::clamp(cvRound(p[1]), -128, 127);
-      const int c2 = a * a + b * b;
-      const int level = q[0];
-      if (c2 > g.floor2(level)) {
-        const float lim = g.limit(level, g.hue_column(a, b));
-        if (float(c2) > lim * lim) {
-          const float s = lim / std::sqrt(p[0] * p[0] + p[1] * p[1]);
-          q[1] = cv::saturate_cast<uchar>(p[0] * s + 128.f);
-          q[2] = cv::saturate_cast<uchar>(p[1] * s + 128.f);
-          continue;
-        }
+  for (int x = 0; x < width; ++x, p += 2, q += 3) {
+    // Integer a, b first: the common in-gamut case is then two table
+    // look-ups, no division or square root.
+    const int a = std::clamp(cvRound(p[0]), -128, 127);
+    const int b = std::clamp(cvRound(p[1]), -128, 127);
+    const int c2 = a * a + b * b;
+    const int level = q[0];
+    if (c2 > g.floor2(level)) {
+      const float lim = g.limit(level, g.hue_column(a, b));
+      if (float(c2) > lim * lim) {
+        const float s = lim / std::sqrt(p[0] * p[0] + p[1] * p[1]);
+        q[1] = cv::saturate_cast<uchar>(p[0] * s + 128.f);
+        q[2] = cv::saturate_cast<uchar>(p[1] * s + 128.f);
+        continue;
       }
-      q[1] = uchar(a + 128);
-      q[2] = uchar(b + 128);
     }
+    q[1] = uchar(a + 128);
+    q[2] = uchar(b + 128);
   }
 }
 

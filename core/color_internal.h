@@ -20,10 +20,11 @@ cv::Mat to_float_rgb(const cv::Mat &image);
 
 // Gamut handling (the pipeline keeps L, so colours must not clip).
 
-/// Writes `ab` (CV_32FC2, Lab units) into channels 1 and 2 of `lab8`
-/// (CV_8UC3, OpenCV 8-bit Lab: L * 255 / 100, a + 128, b + 128), chroma
-/// limited so that each colour fits the sRGB gamut at its L.
-void pack_ab_8u(const cv::Mat &ab, cv::Mat &lab8);
+/// Writes one row of a,b (`ab`: 2 * width floats, Lab units) into channels
+/// 1 and 2 of a row of OpenCV 8-bit Lab (`lab8`: 3 * width bytes, L * 255 /
+/// 100, a + 128, b + 128), chroma limited so that each colour fits the sRGB
+/// gamut at its L.
+void pack_ab_8u(const float *ab, uchar *lab8, int width);
 /// Same limit for float Lab (CV_32FC3), in place.
 void limit_chroma(cv::Mat &lab);
 /// After converting `lab8` to `rgb8` (3 channels) with `from_lab`: every

@@ -111,21 +111,22 @@ class AbUpsampler {
                cv::Size(width_, hi + 1 - lo), 0, 0, cv::INTER_CUBIC);
   }
 
-  /// a,b * strength of strip rows [r0, r0 + ab.rows) into `ab` (CV_32FC2,
-  /// full width).
-  void rows(int r0, cv::Mat &ab) const {
-    for (int r = 0; r < ab.rows; ++r) {
-      const Taps &t = taps_[r0 + r];
-      const float *p0 = wide_.ptr<float>(t.row[0]);
-      const float *p1 = wide_.ptr<float>(t.row[1]);
-      const float *p2 = wide_.ptr<float>(t.row[2]);
-      const float *p3 = wide_.ptr<float>(t.row[3]);
-      const float w0 = t.w[0], w1 = t.w[1], w2 = t.w[2], w3 = t.w[3];
-      float *d = ab.ptr<float>(r);
-      for (int i = 0; i < 2 * width_; ++i) {
-        d[i] = w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i];
-      }
+  /// a,b * strength of strip row r into d[0 .. 2 * width).
+  void row(int r, float *d) const {
+    const Taps &t = taps_[r];
+    const float *p0 = wide_.ptr<float>(t.row[0]);
+    const float *p1 = wide_.ptr<float>(t.row[1]);
+    const float *p2 = wide_.ptr<float>(t.row[2]);
+    const float *p3 = wide_.ptr<float>(t.row[3]);
+    const float w0 = t.w[0], w1 = t.w[1], w2 = t.w[2], w3 = t.w[3];
+    for (int i = 0; i < 2 * width_; ++i) {
+      d[i] = w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i];
     }
+  }
+
+  /// Strip rows [r0, r0 + ab.rows) into `ab` (CV_32FC2, full width).
+  void rows(int r0, cv::Mat &ab) const {
+    for (int r = 0; r < ab.rows; ++r) row(r0 + r, ab.ptr<float>(r));
   }
 
  private:
@@ -162,28 +163,31 @@ void write_out(const cv::Mat &rgb, const cv::Mat &src, int alpha_channel,
 // ---------------------------------------------------------------- 8-bit path
 
 void apply_chunk_8u(const Job &job, const cv::Mat &src, int r0, cv::Mat &dst) {
-  const int rows = src.rows, width = src.cols;
-  cv::Mat lab8;
+  // Per-thread buffers: every chunk of a picture has the same size, so
+  // after the first chunk nothing is allocated.
+  thread_local cv::Mat lab8, rgb8, gray3;
+  thread_local std::vector<float> ab;
   if (src.channels() >= 3) {
     cv::cvtColor(src, lab8, job.conv.to_lab);  // alpha, if any, is ignored
   } else {
-    cv::Mat rgb8(rows, width, CV_8UC3);
+    gray3.create(src.size(), CV_8UC3);
     const int from_to[] = {0, 0, 0, 1, 0, 2};
-    cv::mixChannels(&src, 1, &rgb8, 1, from_to, 3);
-    cv::cvtColor(rgb8, lab8, job.conv.to_lab);
+    cv::mixChannels(&src, 1, &gray3, 1, from_to, 3);
+    cv::cvtColor(gray3, lab8, job.conv.to_lab);
   }
 
-  cv::Mat ab(rows, width, CV_32FC2);
-  job.ab.rows(r0, ab);
-  detail::pack_ab_8u(ab, lab8);
+  ab.resize(2 * size_t(src.cols));
+  for (int r = 0; r < src.rows; ++r) {
+    job.ab.row(r0 + r, ab.data());
+    detail::pack_ab_8u(ab.data(), lab8.ptr<uchar>(r), src.cols);
+  }
 
   // The input has been read in full: now `dst` may be written even if it
   // is `src`. Without alpha, convert straight into it.
-  cv::Mat rgb8;
-  if (job.alpha_channel < 0) rgb8 = dst;
-  cv::cvtColor(lab8, rgb8, job.conv.from_lab);
-  detail::repair_gamut_8u(lab8, rgb8, job.conv.to_lab, job.conv.from_lab);
-  write_out(rgb8, src, job.alpha_channel, dst);
+  cv::Mat rgb = job.alpha_channel < 0 ? dst : rgb8;
+  cv::cvtColor(lab8, rgb, job.conv.from_lab);
+  detail::repair_gamut_8u(lab8, rgb, job.conv.to_lab, job.conv.from_lab);
+  write_out(rgb, src, job.alpha_channel, dst);
 }
 
 // ---------------------------------------------------------------- float path
