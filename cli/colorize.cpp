@@ -39,8 +39,10 @@ constexpr const char *kDescription =
     "temporary file and renamed when complete.\n"
     "\n"
     "The output keeps the input's format, size, bit depth (8/16-bit, float)\n"
-    "and alpha where the format allows; JPEG files keep their EXIF, ICC and\n"
-    "XMP data. Brightness (L) is kept exactly; the model only adds colour.\n"
+    "and alpha where the format allows. JPEG to JPEG keeps the EXIF, ICC\n"
+    "and XMP data and, without --quality, the input's compression; JPEG\n"
+    "files are streamed, so their size is not limited by memory. The\n"
+    "brightness (L) is kept; the model only adds colour.\n"
     "\n"
     "Exit status: 0 all done, 1 some file or the model failed (the others\n"
     "are still done), 2 usage error, 130 interrupted.\n"
@@ -61,7 +63,7 @@ struct Options {
   gdouble strength = 1.0;
   gboolean in_place = FALSE;
   gboolean refine = FALSE;
-  gint quality = 92;
+  gint quality = 0;  ///< 0: a JPEG input's own, else 92
   gint threads = 0;
   gboolean verbose = FALSE;
   gchar **inputs = nullptr;
@@ -144,7 +146,8 @@ int main(int argc, char **argv) {
        "Edge-aware refinement of the colours guided by the brightness",
        nullptr},
       {"quality", 'q', 0, G_OPTION_ARG_INT, &opt.quality,
-       "JPEG/WebP output quality, 1-100 [92]", "Q"},
+       "JPEG/WebP output quality, 1-100 [a JPEG input's own, else 92]",
+       "Q"},
       {"threads", 't', 0, G_OPTION_ARG_INT, &opt.threads,
        "CPU threads [all cores]", "N"},
       {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose,
@@ -173,7 +176,7 @@ int main(int argc, char **argv) {
                        std::to_string(opt.strength));
   if (opt.resolution < 0)
     return usage_error("--resolution must be positive");
-  if (opt.quality < 1 || opt.quality > 100)
+  if (opt.quality < 0 || opt.quality > 100)
     return usage_error("--quality must be between 1 and 100");
   if (opt.threads < 0) return usage_error("--threads must be positive");
   if (opt.in_place && opt.output)

@@ -169,10 +169,11 @@ PhaseTimes colorize_generic(const Model &model, const std::string &input,
   image.release();
 
   std::vector<int> params;
+  const int quality = settings.quality > 0 ? settings.quality : 92;
   if (one_of(ext, {"jpg", "jpeg", "jpe", "jfif"}))
-    params = {cv::IMWRITE_JPEG_QUALITY, settings.quality};
+    params = {cv::IMWRITE_JPEG_QUALITY, quality};
   else if (ext == "webp")
-    params = {cv::IMWRITE_WEBP_QUALITY, settings.quality};
+    params = {cv::IMWRITE_WEBP_QUALITY, quality};
   if (!cv::imwrite(temp, fit_depth(result, ext), params))
     throw ImageError("OpenCV cannot write the output format ." + ext);
   times.apply = std::chrono::duration<double>(Clock::now() - t0).count();

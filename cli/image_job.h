@@ -12,7 +12,9 @@ namespace colorize::cli {
 struct JobSettings {
   InferOptions infer;
   ApplyOptions apply;
-  int quality = 92;              ///< JPEG and WebP output quality, 1..100
+  /// JPEG and WebP output quality, 1..100; 0 = a JPEG input's own (JPEG to
+  /// JPEG), else 92.
+  int quality = 0;
   int strip_pixels = 1 << 20;    ///< pixels per strip in the apply phase
 };
 

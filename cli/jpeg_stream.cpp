@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cerrno>
 #include <csetjmp>
 #include <cstring>
@@ -158,6 +159,44 @@ bool is_marker(const jpeg_saved_marker_ptr m, const char *id) {
   return m->data_length >= n && std::memcmp(m->data, id, n) == 0;
 }
 
+/// libjpeg's quality scale read back from a luminance table: the inverse
+/// of jpeg_quality_scaling() applied to the JPEG standard's (Annex K) table.
+int estimate_quality(const JQUANT_TBL *table) {
+  static const unsigned kStandardLuma[DCTSIZE2] = {
+      16, 11, 10, 16, 24,  40,  51,  61,  12, 12, 14, 19, 26,  58,  60,  55,
+      14, 13, 16, 24, 40,  57,  69,  56,  14, 17, 22, 29, 51,  87,  80,  62,
+      18, 22, 37, 56, 68,  109, 103, 77,  24, 35, 55, 64, 81,  104, 113, 92,
+      49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99};
+  if (!table) return 92;
+  double sum = 0, standard = 0;
+  for (int i = 0; i < DCTSIZE2; ++i) {
+    sum += table->quantval[i];
+    standard += kStandardLuma[i];
+  }
+  const double scale = 100.0 * sum / standard;
+  const double quality = scale <= 100.0 ? (200.0 - scale) / 2.0 : 5000.0 / scale;
+  return std::clamp(int(std::lround(quality)), 1, 100);
+}
+
+/// The output compresses like the input: same quantisation tables when it
+/// has colour components, else libjpeg's tables at the estimated quality.
+void copy_quantisation(const jpeg_decompress_struct &src,
+                       jpeg_compress_struct &dst) {
+  if (src.num_components != 3) {
+    jpeg_set_quality(&dst, estimate_quality(src.quant_tbl_ptrs[0]), TRUE);
+    return;
+  }
+  for (int t = 0; t < NUM_QUANT_TBLS; ++t) {
+    if (!src.quant_tbl_ptrs[t]) continue;
+    unsigned table[DCTSIZE2];  // natural order in both structs
+    for (int i = 0; i < DCTSIZE2; ++i)
+      table[i] = src.quant_tbl_ptrs[t]->quantval[i];
+    jpeg_add_quant_table(&dst, t, table, 100, FALSE);  // 100 %: as is
+  }
+  for (int c = 0; c < 3; ++c)
+    dst.comp_info[c].quant_tbl_no = src.comp_info[c].quant_tbl_no;
+}
+
 class Encoder {
  public:
   Encoder(std::FILE *out, jpeg_decompress_struct &src, int quality,
@@ -174,7 +213,10 @@ class Encoder {
       cinfo_.input_components = 3;
       cinfo_.in_color_space = JCS_RGB;
       jpeg_set_defaults(&cinfo_);
-      jpeg_set_quality(&cinfo_, quality, TRUE);
+      if (quality > 0)
+        jpeg_set_quality(&cinfo_, quality, TRUE);
+      else
+        copy_quantisation(src, cinfo_);
       if (src.num_components == 3) {  // keep the chroma subsampling
         for (int c = 0; c < 3; ++c) {
           cinfo_.comp_info[c].h_samp_factor = src.comp_info[c].h_samp_factor;

@@ -14,7 +14,9 @@ namespace colorize::cli {
 struct JpegSettings {
   InferOptions infer;       ///< `order` is ignored (libjpeg gives RGB)
   ApplyOptions apply;       ///< `order` is ignored
-  int quality = 92;         ///< libjpeg quality of the output, 1..100
+  /// libjpeg quality of the output, 1..100; 0 = compress like the input
+  /// (its own quantisation tables).
+  int quality = 0;
   /// Pixels per strip; rows = strip_pixels / width, so memory does not grow
   /// with the image width.
   int strip_pixels = 1 << 20;

@@ -260,6 +260,36 @@ TEST_F(CliTest, JpegKeepsExifMarker) {
             std::string::npos);
 }
 
+/// Luminance quantisation table of a JPEG file (natural order).
+std::vector<unsigned> luma_table(const std::string &path) {
+  std::vector<unsigned> table;
+  std::FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) return table;
+  jpeg_decompress_struct d;
+  jpeg_error_mgr err;
+  d.err = jpeg_std_error(&err);
+  jpeg_create_decompress(&d);
+  jpeg_stdio_src(&d, f);
+  jpeg_read_header(&d, TRUE);
+  for (int i = 0; i < DCTSIZE2; ++i)
+    table.push_back(d.quant_tbl_ptrs[0]->quantval[i]);
+  jpeg_destroy_decompress(&d);
+  std::fclose(f);
+  return table;
+}
+
+TEST_F(CliTest, JpegKeepsCompressionUnlessQualityGiven) {
+  const std::string in = data_path("china.jpg");
+  CliRun r = colorize({"--output", dir_.file("same.jpg"), in});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(luma_table(dir_.file("same.jpg")), luma_table(in));
+  r = colorize({"--quality", "30", "--output", dir_.file("q30.jpg"), in});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(luma_table(dir_.file("q30.jpg")), luma_table(in));
+  EXPECT_LT(read_bytes(dir_.file("q30.jpg")).size(),
+            read_bytes(dir_.file("same.jpg")).size());
+}
+
 TEST_F(CliTest, CmykJpegIsRefusedClearly) {
   cv::Mat cmyk(64, 96, CV_8UC4, cv::Scalar(10, 200, 30, 0));
   write_jpeg(dir_.file("k.jpg"), cmyk, "");
@@ -307,6 +337,7 @@ TEST_F(CliTest, UsageErrors) {
   EXPECT_EQ(colorize({"--strength", "5", data_path("china.jpg")}).status, 2);
   EXPECT_EQ(colorize({"--strength", "abc", data_path("china.jpg")}).status, 2);
   EXPECT_EQ(colorize({"--device", "tpu", data_path("china.jpg")}).status, 2);
+  EXPECT_EQ(colorize({"--quality", "101", data_path("china.jpg")}).status, 2);
   EXPECT_EQ(colorize({}).status, 2);
   EXPECT_EQ(run_cli({data_path("china.jpg")}).status, 2);
   const CliRun help = run_cli({"--help"});
