@@ -79,6 +79,13 @@ double l_error(const cv::Mat &in, const cv::Mat &out,
   return max_of(diff);
 }
 
+/// Mean |L(out) - L(in)|.
+double l_mean_error(const cv::Mat &in, const cv::Mat &out) {
+  cv::Mat diff;
+  cv::absdiff(luminance(in), luminance(out), diff);
+  return cv::mean(diff)[0];
+}
+
 /// L tolerance for a depth: the rounding of the output itself (an 8-bit
 /// step is up to ~0.4 in L) plus the conversion's own quantisation.
 double l_tolerance(int depth) {
@@ -149,6 +156,8 @@ TEST_P(ApplyTypes, KeepsSizeDepthLuminanceAndAlpha) {
     const bool alpha = channels == 2 || channels == 4;
     ASSERT_EQ(out.channels(), alpha ? 4 : 3);
     EXPECT_LE(l_error(in, out), l_tolerance(depth)) << "strength " << strength;
+    EXPECT_LE(l_mean_error(in, out), l_tolerance(depth) / 4)
+        << "strength " << strength;
     if (alpha) {
       EXPECT_TRUE(identical(alpha_of(in), alpha_of(out)));
     }
