@@ -31,6 +31,7 @@ struct TrainOptions {
   int epochs = 50;            ///< total, pre-training included
   bool epochs_given = false;  ///< --epochs on the command line (resume keeps the old total otherwise)
   int pretrain_epochs = 0;    ///< first epochs: L1 only, no discriminator
+  bool pretrain_given = false;  ///< --pretrain-epochs on the command line (overrides the checkpoint's on resume)
   int decay_epochs = 0;       ///< last epochs: learning rate decays linearly
   double lr = 2e-4;
   double beta1 = 0.5;
