@@ -196,6 +196,32 @@ TEST(Apply, ReproducesInGamutColours) {
   }
 }
 
+TEST(Apply, UpsamplesLikeBicubicResize) {
+  // The strip-wise upsampling samples the map where cv::resize(INTER_CUBIC)
+  // of the whole map would: a mid-gray float picture must come out with
+  // exactly those a,b (up to the Lab measurement's own error).
+  const cv::Mat in(80, 120, CV_32FC3, cv::Scalar::all(0.5));
+  AbMap map;  // independent random values: steep, so shifts show
+  map.ab.create(8, 12, CV_32FC2);
+  cv::RNG(40).fill(map.ab, cv::RNG::UNIFORM, -15.0, 15.0);  // in gamut
+  map.image_size = in.size();
+  cv::Mat expected;
+  cv::resize(map.ab, expected, in.size(), 0, 0, cv::INTER_CUBIC);
+  const cv::Mat lab = rgb_to_lab(apply_in_strips(map, in, 7));
+  cv::Mat ab(lab.size(), CV_32FC2);
+  const int from_to[] = {1, 0, 2, 1};
+  cv::mixChannels(&lab, 1, &ab, 1, from_to, 2);
+  EXPECT_LT(cv::norm(ab, expected, cv::NORM_INF), 0.6);
+  EXPECT_LT(cv::norm(ab, expected, cv::NORM_L1) / ab.total(), 0.3);
+  // A map shifted by half an output pixel would be far off.
+  cv::Mat shifted;
+  const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, 0.5, 0, 1, 0.5);
+  cv::warpAffine(expected, shifted, m, expected.size(), cv::INTER_LINEAR,
+                 cv::BORDER_REPLICATE);
+  EXPECT_GT(cv::norm(ab, shifted, cv::NORM_INF), 1.5);
+  EXPECT_GT(cv::norm(ab, shifted, cv::NORM_L1) / ab.total(), 0.8);
+}
+
 TEST(Apply, StrengthScalesChroma) {
   const cv::Mat in(10, 10, CV_32FC3, cv::Scalar::all(0.5));
   AbMap map;
