@@ -1,18 +1,21 @@
 // The two-phase pipeline: infer() a small a,b map from the picture's L at
 // working resolution, then apply() it to full-resolution strips.
 //
-// apply() works on chunks of a few rows (in parallel), so its float or Lab
-// temporaries stay in cache whatever the strip height. Every row's result
-// depends only on its absolute row number: the a,b upsampling samples the map
-// at positions computed from absolute coordinates (vertical cubic via
-// cv::remap, horizontal cubic via cv::resize with an identity vertical
-// scale), so any cut into strips or chunks gives bit-identical output.
+// apply() works on chunks of a few rows (in parallel, per-thread buffers),
+// so its temporaries stay in cache whatever the strip height. Every row's
+// result depends only on its absolute row number: the a,b upsampling is
+// separable bicubic at positions computed from absolute coordinates
+// (AbUpsampler), so any cut into strips or chunks gives bit-identical output.
 //
-// 8-bit images take OpenCV's table-driven 8-bit Lab conversions; 16-bit and
-// float images (and 8-bit with `refine`) the float ones. Both then repair the
-// pixels whose colour fell outside the RGB gamut (clipping there would change
-// L): their chroma is scaled down by bisection until L survives the round
-// trip.
+// 8-bit images take OpenCV's table-driven 8-bit Lab conversions (fast);
+// 16-bit and float images (and 8-bit with `refine`) the float ones, with L
+// taken from CIE Luv (see luminance()). Colours are kept inside the sRGB
+// gamut (color.cpp: chroma limit table, then a bisection repair), because
+// clipping in RGB would change L.
+//
+// Known limit: `refine` (guided filter) only sees the rows of the strip it
+// is given, so with it on, rows near strip boundaries depend slightly on
+// where the strips are cut. It is off by default.
 #include "colorize/pipeline.h"
 
 #include <algorithm>
@@ -184,6 +187,7 @@ void apply_chunk_8u(const Job &job, const cv::Mat &src, int r0, cv::Mat &dst) {
 
   // The input has been read in full: now `dst` may be written even if it
   // is `src`. Without alpha, convert straight into it.
+  if (job.alpha_channel >= 0) rgb8.create(src.size(), CV_8UC3);
   cv::Mat rgb = job.alpha_channel < 0 ? dst : rgb8;
   cv::cvtColor(lab8, rgb, job.conv.from_lab);
   detail::repair_gamut_8u(lab8, rgb, job.conv.to_lab, job.conv.from_lab);
