@@ -313,6 +313,10 @@ inline void clamp_chroma(const GamutTable &g, int level, float &a, float &b) {
 
 }  // namespace
 
+void prepare_color_tables() {
+  gamut_table();  // converts with OpenCV, which sets up its own tables
+}
+
 namespace detail {
 
 void pack_ab_8u(const float *p, uchar *q, int width) {

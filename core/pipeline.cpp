@@ -334,6 +334,9 @@ void apply(const AbMap &map, const cv::Mat &in, int y0, cv::Mat &out,
     throw ImageError("apply(): output may only alias a 3- or 4-channel input");
   }
 
+  // OpenCV sets up its Lab tables on first use without a lock: do it here,
+  // on one thread, before the chunks convert in parallel.
+  prepare_color_tables();
   const AbUpsampler upsampler(map, y0, src.rows, options.strength);
   const Job job{upsampler, Conversion(options.order), has_alpha ? cn - 1 : -1,
                 double(src.cols) / map.ab.cols};

@@ -1,6 +1,7 @@
 // Colour conversion and network normalisation (core/color.cpp).
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
@@ -23,6 +24,9 @@ cv::Mat random_rgb(int rows, int cols, uint64_t seed) {
 }
 
 TEST(Lab, KnownColoursAreCieLabD65) {
+  // Set-up on another thread (as the CLI does while the model loads), then
+  // convert here.
+  std::thread(prepare_color_tables).join();
   cv::Mat rgb(1, 4, CV_32FC3);
   rgb.at<cv::Vec3f>(0) = {1, 1, 1};  // white
   rgb.at<cv::Vec3f>(1) = {0, 0, 0};  // black

@@ -38,4 +38,11 @@ cv::Mat rgb_from_network(const cv::Mat &y);
 /// RGB [0,1] (CV_32FC3) -> network target in [-1,1].
 cv::Mat rgb_to_network(const cv::Mat &rgb);
 
+/// Builds the colour tables now: OpenCV's Lab/Luv tables (about 0.1-0.3 s
+/// on first use in a process) and the pipeline's gamut table. Optional (the
+/// first conversion does it otherwise); call it on a thread while the model
+/// loads to hide the cost, but let it finish before other threads convert
+/// colours (OpenCV's table set-up is not thread-safe).
+void prepare_color_tables();
+
 }  // namespace colorize
