@@ -225,6 +225,16 @@ TEST_F(Gimp2Plugin, LayerOffsetsAreRespected) {
   EXPECT_GT(cv::countNonZero(diff(selected)), selected.area() / 2);
 }
 
+TEST_F(Gimp2Plugin, BatchSnippetColorizesAFolder) {
+  ASSERT_TRUE(logged("CASE batch-folder ok")) << log_;
+  cv::Mat png = output("batch/a.png"), jpg = output("batch/b.jpg");
+  ASSERT_EQ(png.size(), input("gray.png").size());
+  EXPECT_GT(mean_chroma(png), 2.0);
+  EXPECT_LT(l_difference(input("gray.png"), png).first, 0.5);
+  ASSERT_EQ(jpg.size(), png.size());
+  EXPECT_GT(mean_chroma(jpg), 2.0);
+}
+
 TEST_F(Gimp2Plugin, BadModelFailsWithMessageAndLeavesLayerUntouched) {
   EXPECT_TRUE(logged("CASE missing-model error")) << log_;
   EXPECT_TRUE(logged("CASE garbage-model error")) << log_;

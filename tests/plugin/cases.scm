@@ -64,6 +64,10 @@
     (colorize img layer model 0)
     (save img layer "offsets-out.png"))))
 
+; the README's batch snippet (colorize-folder.scm)
+(run-case "batch-folder" (lambda ()
+  (colorize-folder (in-file "batch") (out-file "batch") model)))
+
 (let* ((img (open-image "gray.png")) (d (active img)))
   (run-case "missing-model" (lambda () (colorize img d missing-model 0)))
   (run-case "garbage-model" (lambda () (colorize img d garbage-model 0)))

@@ -61,6 +61,8 @@ void write_inputs(const TempDir &dir) {
   cv::cvtColor(gray, gray3, cv::COLOR_GRAY2BGR);
   ASSERT_TRUE(cv::imwrite(dir.file("in/graymode.png"), gray));
   ASSERT_TRUE(cv::imwrite(dir.file("in/gray.png"), gray3));
+  ASSERT_TRUE(cv::imwrite(dir.file("in/batch/a.png"), gray3));
+  ASSERT_TRUE(cv::imwrite(dir.file("in/batch/b.jpg"), gray));
 
   cv::Mat bgra;
   cv::cvtColor(gray3, bgra, cv::COLOR_BGR2BGRA);
@@ -105,7 +107,7 @@ GimpRun::GimpRun() {
   gimp_ = gimp;
   g_free(gimp);
 
-  for (const char *sub : {"in", "out", "plug-ins",
+  for (const char *sub : {"in/batch", "out/batch", "plug-ins",
                           "plug-ins/gimp-colorize-pix2pix"})
     g_mkdir_with_parents(dir_.file(sub).c_str(), 0700);
   const std::string plugin_dir = dir_.file("plug-ins/gimp-colorize-pix2pix");
@@ -135,7 +137,8 @@ std::string GimpRun::script(const std::string &body) const {
          "(define garbage-model " + quoted(garbage_model()) + ")\n"
          "(define indir " + quoted(dir_.file("in")) + ")\n"
          "(define outdir " + quoted(dir_.file("out")) + ")\n" +
-         slurp(cases + "/lib.scm") + body;
+         slurp(cases + "/lib.scm") + slurp(cases + "/colorize-folder.scm") +
+         body;
 }
 
 std::string GimpRun::run(const std::string &script, const std::string &profile,
