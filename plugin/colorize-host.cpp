@@ -194,10 +194,26 @@ colorize_host_error_quark (void)
   return g_quark_from_static_string ("colorize-host-error-quark");
 }
 
+static gchar *beside_model = NULL;  /* dir/models/<name>, if present */
+
+void
+colorize_set_plugin_dir (const gchar *dir)
+{
+  gchar *name = g_path_get_basename (COLORIZE_DEFAULT_MODEL);
+  gchar *path = g_build_filename (dir, "models", name, NULL);
+
+  g_free (name);
+  g_clear_pointer (&beside_model, g_free);
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    beside_model = path;
+  else
+    g_free (path);
+}
+
 const gchar *
 colorize_default_model_path (void)
 {
-  return COLORIZE_DEFAULT_MODEL;
+  return beside_model ? beside_model : COLORIZE_DEFAULT_MODEL;
 }
 
 ColorizeModel *

@@ -57,7 +57,13 @@ typedef struct
 typedef gboolean (* ColorizeProgressFunc) (gdouble  fraction,
                                            gpointer user_data);
 
-/* The model installed with the plug-in (compiled-in path). */
+/* [in] dir: the folder the plug-in was started from (dirname of argv[0]);
+ * a default model in dir/models/ (per-user installs) wins over the
+ * installed one. Call once at start-up. */
+void            colorize_set_plugin_dir     (const gchar     *dir);
+
+/* The default model: dir/models/colorize-default.pt beside the plug-in
+ * when present, else the one installed with it (compiled-in path). */
 const gchar   * colorize_default_model_path (void);
 
 /* [in] path: model file, NULL or "" = colorize_default_model_path().

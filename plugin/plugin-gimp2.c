@@ -44,14 +44,17 @@ static const ColorizeValues default_values =
 };
 
 /* Where our .mo files are: a "locale" folder beside the binary (per-user
- * or test installs) wins over the compiled-in system folder. */
+ * or test installs) wins over the compiled-in system folder; the same for
+ * the default model (models/ beside the binary). */
 static gchar *plug_in_locale_dir = NULL;
 
 static void
-init_locale_dir (const gchar *argv0)
+init_plug_in_dir (const gchar *argv0)
 {
   gchar *dir = g_path_get_dirname (argv0);
   gchar *beside = g_build_filename (dir, "locale", NULL);
+
+  colorize_set_plugin_dir (dir);
 
   if (g_file_test (beside, G_FILE_TEST_IS_DIR))
     plug_in_locale_dir = beside;
@@ -69,7 +72,7 @@ init_locale_dir (const gchar *argv0)
 int
 main (int argc, char *argv[])
 {
-  init_locale_dir (argv[0]);
+  init_plug_in_dir (argv[0]);
   return gimp_main (&PLUG_IN_INFO, argc, argv);
 }
 

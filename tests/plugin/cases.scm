@@ -64,9 +64,10 @@
     (colorize img layer model 0)
     (save img layer "offsets-out.png"))))
 
-; the README's batch snippet (colorize-folder.scm)
+; the README's batch snippet (colorize-folder.scm), with the default model
+; ("" = plug-ins/gimp-colorize-pix2pix/models/colorize-default.pt here)
 (run-case "batch-folder" (lambda ()
-  (colorize-folder (in-file "batch") (out-file "batch") model)))
+  (colorize-folder (in-file "batch") (out-file "batch") "")))
 
 (let* ((img (open-image "gray.png")) (d (active img)))
   (run-case "missing-model" (lambda () (colorize img d missing-model 0)))

@@ -119,6 +119,10 @@ GimpRun::GimpRun() {
 
   write_inputs(dir_);
   write_color_model(model());
+  // the default model ("" as model file) found beside the plug-in
+  g_mkdir_with_parents((plugin_dir + "/models").c_str(), 0700);
+  EXPECT_EQ(symlink(model().c_str(),
+                    (plugin_dir + "/models/colorize-default.pt").c_str()), 0);
   spit(garbage_model(), "this is not a TorchScript archive\n");
 }
 
