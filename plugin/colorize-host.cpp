@@ -376,7 +376,7 @@ colorize_preview (ColorizeModel        *model,
                   GError              **error)
 {
   *before = *after = NULL;
-  return guarded (error, [&] {
+  gboolean ok = guarded (error, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
     double scale = std::min (1.0, (double) max_size /
                              std::max (extent->width, extent->height));
@@ -391,6 +391,13 @@ colorize_preview (ColorizeModel        *model,
     cv::Mat image (rect.height, rect.width, CV_8UC4);
     gegl_buffer_get (src, &rect, scale, format, image.data, image.step,
                      GEGL_ABYSS_CLAMP);
+    gsize bytes = (gsize) rect.width * rect.height * 4;
+    *before = (guchar *) g_memdup2 (image.data, bytes);
+    *width = rect.width;
+    *height = rect.height;
+    if (! model)
+      return;
+
     colorize::InferOptions infer_options;
     infer_options.resolution = params->resolution;
     colorize::ApplyOptions apply_options;
@@ -399,12 +406,11 @@ colorize_preview (ColorizeModel        *model,
                                                 infer_options, apply_options);
     CV_Assert (colored.type () == CV_8UC4 && colored.isContinuous ());
 
-    gsize bytes = (gsize) rect.width * rect.height * 4;
-    *before = (guchar *) g_memdup2 (image.data, bytes);
     *after = (guchar *) g_memdup2 (colored.data, bytes);
-    *width = rect.width;
-    *height = rect.height;
   });
+  if (! ok)
+    g_clear_pointer (before, g_free);
+  return ok;
 }
 
 }  // extern "C"

@@ -100,7 +100,8 @@ gboolean        colorize_buffer             (ColorizeModel        *model,
 
 /* Before/after preview of the whole of `src`, scaled to fit max_size x
  * max_size. On success *before and *after are new R'G'B'A u8 pixel arrays
- * (g_free them) of *width x *height, rowstride 4 * *width. */
+ * (g_free them) of *width x *height, rowstride 4 * *width. With model NULL
+ * only *before is made (*after = NULL). */
 gboolean        colorize_preview            (ColorizeModel        *model,
                                              const ColorizeParams *params,
                                              GeglBuffer           *src,
