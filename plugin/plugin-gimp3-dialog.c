@@ -115,7 +115,7 @@ colorize_dialog (GimpProcedure       *procedure,
                  GimpDrawable        *drawable)
 {
   Dialog     d = { 0 };
-  GtkWidget *dialog, *content, *vbox, *hbox;
+  GtkWidget *dialog, *content, *vbox, *hbox, *chooser;
   gboolean   ok;
 
   d.config = config;
@@ -128,10 +128,10 @@ colorize_dialog (GimpProcedure       *procedure,
   gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
                                     "output", GIMP_TYPE_INT_RADIO_FRAME);
   gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog),
-                              "model-file", "device", "resolution",
-                              "strength", "output", NULL);
+                              "device", "resolution", "strength", "output",
+                              NULL);
 
-  /* the preview above the arguments */
+  /* the preview and the model file above the other arguments */
   content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
   vbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   hbox = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
@@ -141,6 +141,20 @@ colorize_dialog (GimpProcedure       *procedure,
   gtk_label_set_line_wrap (GTK_LABEL (d.status), TRUE);
   gtk_box_pack_start (GTK_BOX (vbox), hbox, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (vbox), d.status, FALSE, FALSE, 0);
+
+  /* the argument's action is ANY (see plugin-gimp3.c), which GIMP's own
+   * file widget refuses: an OPEN chooser bound to it; none = default */
+  chooser = gimp_file_chooser_new (GIMP_FILE_CHOOSER_ACTION_OPEN,
+                                   _("_Model file"),
+                                   _("Select a model file"), NULL);
+  g_object_bind_property (config, "model-file", chooser, "file",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gimp_help_set_help_data (chooser,
+                           g_param_spec_get_blurb (
+                             g_object_class_find_property (
+                               G_OBJECT_GET_CLASS (config), "model-file")),
+                           NULL);
+  gtk_box_pack_start (GTK_BOX (vbox), chooser, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (content), vbox, FALSE, FALSE, 0);
   gtk_box_reorder_child (GTK_BOX (content), vbox, 0);
   gtk_widget_show_all (vbox);

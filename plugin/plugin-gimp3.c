@@ -150,9 +150,12 @@ colorize_create_procedure (GimpPlugIn  *plug_in,
                                        "Without one, the installed default "
                                        "model is used: %s"),
                                      colorize_default_model_path ());
+      /* ANY, not OPEN: GIMP would turn a missing file into a calling
+       * error naming no file; the plug-in's own message says what is
+       * wrong (the dialog makes its own OPEN chooser) */
       gimp_procedure_add_file_argument (procedure, "model-file",
                                         _("_Model file"), model_blurb,
-                                        GIMP_FILE_CHOOSER_ACTION_OPEN,
+                                        GIMP_FILE_CHOOSER_ACTION_ANY,
                                         TRUE, NULL,
                                         G_PARAM_READWRITE);
       g_free (model_blurb);

@@ -13,7 +13,6 @@
 
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,18 +34,34 @@ std::string env(const char *name) {
   return value ? value : "";
 }
 
-std::string slurp(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot read " << path;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void spit(const std::string &path, const std::string &text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   ASSERT_TRUE(out.good()) << "cannot write " << path;
+}
+
+// A tiny untrained U-Net whose output layer adds a fixed colour cast: the
+// untrained network's own a,b are close to 0 (how close depends on the
+// LibTorch version's random numbers), the cast makes the colours of every
+// pixel clearly visible whatever the version.
+void write_cast_model(const std::string &path) {
+  colorize::nets::UNetConfig config = colorize::testing::tiny_unet();
+  colorize::ModelInfo info = colorize::testing::info_for(config);
+  info.input_size = 64;
+  torch::manual_seed(1234);
+  torch::jit::Module module = colorize::nets::build_unet(config);
+  module.eval();
+  int casts = 0;
+  for (const auto &p : module.named_parameters(/*recurse=*/true)) {
+    if (p.value.dim() == 1 && p.value.size(0) == 2) {  // the a,b bias
+      torch::NoGradGuard no_grad;
+      p.value.copy_(torch::tensor({0.15f, -0.1f}));
+      ++casts;
+    }
+  }
+  ASSERT_EQ(casts, 1) << "expected one a,b bias in the U-Net";
+  colorize::testing::save_module(
+    path, module, colorize::serialize_model_info(info).c_str());
 }
 
 // A temp folder with the plug-in (symlinked from the build tree, its
@@ -69,10 +84,7 @@ class Gimp3Run {
     EXPECT_EQ(symlink(env("COLORIZE_PLUGIN_LOCALE").c_str(),
                       (plugin_dir + "/locale").c_str()), 0);
 
-    nets::UNetConfig config = colorize::testing::tiny_unet();
-    colorize::ModelInfo info = colorize::testing::info_for(config);
-    info.input_size = 64;
-    colorize::testing::write_model(model(), config, info);
+    write_cast_model(model());
     spit(garbage_model(), "this is not a TorchScript archive\n");
   }
 
