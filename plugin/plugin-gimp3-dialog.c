@@ -68,18 +68,30 @@ update_preview (gpointer data)
     }
   g_free (path);
 
+  /* without a model: "before" only, and why there is no "after" */
   src = gimp_drawable_get_buffer (d->drawable);
-  if (d->model &&
-      colorize_preview (d->model, &params, src, PREVIEW_SIZE, &w, &h,
-                        &before, &after, &error))
+  if (colorize_preview (d->model, &params, src, PREVIEW_SIZE, &w, &h,
+                        &before, &after, error ? NULL : &error))
     {
       show_preview_area (d->before, before, w, h);
-      show_preview_area (d->after, after, w, h);
-      gtk_label_set_text (GTK_LABEL (d->status),
-                          colorize_model_device_name (d->model));
+      if (after)
+        {
+          gchar *name = g_path_get_basename (d->model_path
+                                             ? d->model_path
+                                             : colorize_default_model_path ());
+          gchar *text = g_strdup_printf (_("Preview with %s on %s"), name,
+                                         colorize_model_device_name (d->model));
+
+          show_preview_area (d->after, after, w, h);
+          gtk_label_set_text (GTK_LABEL (d->status), text);
+          g_free (text);
+          g_free (name);
+        }
     }
-  else
+  if (error)
     {
+      gimp_preview_area_fill (GIMP_PREVIEW_AREA (d->after), 0, 0,
+                              PREVIEW_SIZE, PREVIEW_SIZE, 128, 128, 128);
       gtk_label_set_text (GTK_LABEL (d->status), error->message);
       g_error_free (error);
     }
