@@ -1,5 +1,5 @@
-// The two-phase pipeline (core/pipeline.cpp): apply() with synthetic a,b
-// maps, infer() and colorize_image() with tiny untrained models.
+// The two-phase pipeline (core/pipeline.cpp): working_size() and apply()
+// with synthetic a,b maps (test_infer.cpp has the parts that need a model).
 #include <string>
 #include <tuple>
 #include <vector>
@@ -10,112 +10,13 @@
 
 #include "colorize/color.h"
 #include "colorize/error.h"
-#include "colorize/model.h"
 #include "colorize/pipeline.h"
-#include "support.h"
+#include "pipeline_helpers.h"
 
 namespace colorize {
 namespace {
 
-double max_of(const cv::Mat &m) {
-  double lo, hi;
-  cv::minMaxLoc(m.reshape(1), &lo, &hi);
-  return hi;
-}
-
-/// A smooth random picture with noise, some pure black and pure white
-/// patches (where any colour is out of gamut), in any depth and channel
-/// count; alpha (if any) is random.
-cv::Mat test_image(cv::Size size, int depth, int channels, uint64_t seed) {
-  cv::RNG rng(seed);
-  cv::Mat coarse(std::max(2, size.height / 8), std::max(2, size.width / 8),
-                 CV_32FC(channels));
-  rng.fill(coarse, cv::RNG::UNIFORM, 0.0, 1.0);
-  cv::Mat f;
-  cv::resize(coarse, f, size, 0, 0, cv::INTER_LINEAR);
-  cv::Mat noise(size, CV_32FC(channels));
-  rng.fill(noise, cv::RNG::UNIFORM, -0.05, 0.05);
-  f += noise;
-  if (size.width >= 8 && size.height >= 8) {
-    f(cv::Rect(0, 0, size.width / 4, size.height / 4)).setTo(0.0);
-    f(cv::Rect(size.width / 2, size.height / 2, size.width / 4, size.height / 4))
-        .setTo(1.0);
-  }
-  if (channels == 2 || channels == 4) {  // random alpha everywhere
-    cv::Mat alpha(size, CV_32FC1);
-    rng.fill(alpha, cv::RNG::UNIFORM, 0.0, 1.0);
-    const int from_to[] = {0, channels - 1};
-    cv::mixChannels(&alpha, 1, &f, 1, from_to, 1);
-  }
-  cv::min(cv::max(f, 0.0), 1.0, f);
-  cv::Mat image;
-  const double scale = depth == CV_8U ? 255.0 : depth == CV_16U ? 65535.0 : 1.0;
-  f.convertTo(image, depth, scale);
-  return image;
-}
-
-/// A smooth random a,b map with values up to `amplitude`.
-AbMap test_map(cv::Size map_size, cv::Size image_size, double amplitude,
-               uint64_t seed) {
-  cv::Mat coarse(3, 4, CV_32FC2);
-  cv::RNG(seed).fill(coarse, cv::RNG::UNIFORM, -amplitude, amplitude);
-  AbMap map;
-  cv::resize(coarse, map.ab, map_size, 0, 0, cv::INTER_CUBIC);
-  map.image_size = image_size;
-  return map;
-}
-
-cv::Mat alpha_of(const cv::Mat &image) {
-  cv::Mat alpha;
-  cv::extractChannel(image, alpha, image.channels() - 1);
-  return alpha;
-}
-
-/// Largest |L(out) - L(in)| over the picture.
-double l_error(const cv::Mat &in, const cv::Mat &out,
-               ChannelOrder order = ChannelOrder::Rgb) {
-  cv::Mat diff;
-  cv::absdiff(luminance(in, order), luminance(out, order), diff);
-  return max_of(diff);
-}
-
-/// Mean |L(out) - L(in)|.
-double l_mean_error(const cv::Mat &in, const cv::Mat &out) {
-  cv::Mat diff;
-  cv::absdiff(luminance(in), luminance(out), diff);
-  return cv::mean(diff)[0];
-}
-
-/// L tolerance for a depth: the rounding of the output itself (an 8-bit
-/// step is up to ~0.4 in L) plus the conversion's own quantisation.
-double l_tolerance(int depth) {
-  return depth == CV_8U ? 1.0 : depth == CV_16U ? 0.03 : 0.02;
-}
-
-cv::Mat apply_whole(const AbMap &map, const cv::Mat &in,
-                    const ApplyOptions &options = {}) {
-  cv::Mat out;
-  apply(map, in, 0, out, options);
-  return out;
-}
-
-cv::Mat apply_in_strips(const AbMap &map, const cv::Mat &in, int strip,
-                        const ApplyOptions &options = {}) {
-  const bool alpha = in.channels() == 2 || in.channels() == 4;
-  cv::Mat out(in.size(), CV_MAKETYPE(in.depth(), alpha ? 4 : 3));
-  for (int y = 0; y < in.rows; y += strip) {
-    const int rows = std::min(strip, in.rows - y);
-    cv::Mat o = out.rowRange(y, y + rows);
-    apply(map, in.rowRange(y, y + rows), y, o, options);
-    EXPECT_EQ(o.data, out.ptr(y)) << "apply() must write into the given rows";
-  }
-  return out;
-}
-
-bool identical(const cv::Mat &a, const cv::Mat &b) {
-  return a.size() == b.size() && a.type() == b.type() &&
-         cv::norm(a, b, cv::NORM_INF) == 0.0;
-}
+using namespace colorize::testing;
 
 // ------------------------------------------------------------ working_size
 
@@ -352,134 +253,6 @@ TEST(Apply, BadArgumentsAreRejected) {
   EXPECT_THROW(apply(map, in, 0, out, strong), Error);
   strong.strength = -0.1;
   EXPECT_THROW(apply(map, in, 0, out, strong), Error);
-}
-
-// ----------------------------------------------- infer and colorize_image
-
-class WithModel : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir;
-    const nets::UNetConfig lab = testing::tiny_unet(2);
-    const nets::UNetConfig rgb = testing::tiny_unet(3);
-    LoadOptions cpu;
-    cpu.device = Device::Cpu;
-    lab_ = new Model(Model::load(
-        testing::write_model(dir_->file("lab.pt"), lab, testing::info_for(lab)),
-        cpu));
-    rgb_ = new Model(Model::load(
-        testing::write_model(dir_->file("rgb.pt"), rgb, testing::info_for(rgb)),
-        cpu));
-  }
-  static void TearDownTestSuite() {
-    delete lab_;
-    delete rgb_;
-    delete dir_;
-  }
-  static testing::TempDir *dir_;
-  static Model *lab_;
-  static Model *rgb_;
-};
-testing::TempDir *WithModel::dir_ = nullptr;
-Model *WithModel::lab_ = nullptr;
-Model *WithModel::rgb_ = nullptr;
-
-TEST_F(WithModel, InferGivesMapAtWorkingSize) {
-  const int res = lab_->info().input_size;
-  for (cv::Size size : {cv::Size(1, 1), cv::Size(3, 7000), cv::Size(7000, 3),
-                        cv::Size(2000, 1500), cv::Size(37, 53)}) {
-    const cv::Mat image = test_image(size, CV_8U, 3, 29);
-    const AbMap map = infer(*lab_, image, image.size());
-    EXPECT_EQ(map.ab.type(), CV_32FC2);
-    EXPECT_EQ(map.ab.size(), working_size(size, res)) << size;
-    EXPECT_EQ(map.image_size, size);
-    EXPECT_LE(std::max(map.ab.cols, map.ab.rows), 4 * res);
-  }
-}
-
-TEST_F(WithModel, InferResolutionAndRgbModels) {
-  const cv::Mat image = test_image({90, 60}, CV_16U, 4, 30);
-  InferOptions options;
-  options.resolution = 20;  // not a multiple of size_multiple: padded
-  for (const Model *model : {lab_, rgb_}) {
-    const AbMap map = infer(*model, image, {900, 600}, options);
-    EXPECT_EQ(map.ab.size(), cv::Size(30, 20));
-    EXPECT_EQ(map.image_size, cv::Size(900, 600));
-    EXPECT_LT(max_of(cv::abs(map.ab)), 130.0);
-    cv::Mat finite = map.ab == map.ab;  // NaN check
-    EXPECT_EQ(cv::countNonZero(finite.reshape(1)), map.ab.total() * 2);
-  }
-  options.resolution = -1;
-  EXPECT_THROW(infer(*lab_, image, image.size(), options), Error);
-}
-
-TEST_F(WithModel, ColorizeImageEveryInputType) {
-  for (int depth : {CV_8U, CV_16U, CV_32F}) {
-    for (int channels : {1, 2, 3, 4}) {
-      const cv::Mat in = test_image({45, 31}, depth, channels, 31);
-      const cv::Mat out = colorize_image(*lab_, in);
-      const bool alpha = channels == 2 || channels == 4;
-      ASSERT_EQ(out.size(), in.size());
-      ASSERT_EQ(out.type(), CV_MAKETYPE(depth, alpha ? 4 : 3));
-      EXPECT_LE(l_error(in, out), l_tolerance(depth))
-          << "depth " << depth << ", " << channels << " channels";
-      if (alpha) {
-        EXPECT_TRUE(identical(alpha_of(in), alpha_of(out)));
-      }
-    }
-  }
-}
-
-TEST_F(WithModel, ColorizeOddSizes) {
-  for (cv::Size size : {cv::Size(1, 1), cv::Size(3, 7000), cv::Size(7000, 3)}) {
-    const cv::Mat in = test_image(size, CV_8U, 3, 32);
-    const cv::Mat out = colorize_image(*rgb_, in, {}, {}, {}, 256);
-    EXPECT_EQ(out.size(), size);
-    EXPECT_LE(l_error(in, out), l_tolerance(CV_8U)) << size;
-  }
-}
-
-TEST_F(WithModel, ColorizeIsDeterministicAndStripIndependent) {
-  const cv::Mat in = test_image({150, 110}, CV_8U, 3, 33);
-  const cv::Mat a = colorize_image(*lab_, in, {}, {}, {}, 256);
-  const cv::Mat b = colorize_image(*lab_, in, {}, {}, {}, 256);
-  const cv::Mat c = colorize_image(*lab_, in, {}, {}, {}, 7);
-  EXPECT_TRUE(identical(a, b));
-  EXPECT_TRUE(identical(a, c));
-}
-
-TEST_F(WithModel, ProgressAndCancellation) {
-  const cv::Mat in = test_image({64, 100}, CV_8U, 4, 34);
-  const cv::Mat before = in.clone();
-  std::vector<double> seen;
-  const cv::Mat out = colorize_image(*lab_, in, {}, {},
-                                     [&](double f) {
-                                       seen.push_back(f);
-                                       return true;
-                                     },
-                                     16);
-  ASSERT_GE(seen.size(), 7u);  // start + 100 / 16 strips
-  for (size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i], seen[i - 1]);
-  EXPECT_DOUBLE_EQ(seen.back(), 1.0);
-
-  int calls = 0;
-  EXPECT_THROW(colorize_image(*lab_, in, {}, {},
-                              [&](double) { return ++calls < 3; }, 16),
-               Cancelled);
-  EXPECT_EQ(calls, 3);
-  EXPECT_TRUE(identical(in, before)) << "input untouched";
-  EXPECT_THROW(colorize_image(*lab_, in, {}, {}, [](double) { return false; }),
-               Cancelled);
-}
-
-TEST_F(WithModel, BadImagesAreRejected) {
-  EXPECT_THROW(colorize_image(*lab_, cv::Mat(4, 4, CV_8SC3, cv::Scalar::all(0))),
-               ImageError);
-  EXPECT_THROW(colorize_image(*lab_, cv::Mat(4, 4, CV_16UC(5), cv::Scalar::all(0))),
-               ImageError);
-  EXPECT_THROW(colorize_image(*lab_, cv::Mat()), ImageError);
-  EXPECT_THROW(infer(*lab_, cv::Mat(4, 4, CV_8UC3, cv::Scalar::all(0)), {0, 4}),
-               ImageError);
 }
 
 }  // namespace

@@ -1,0 +1,151 @@
+// The two-phase pipeline with a model: infer() and colorize_image() with
+// tiny untrained networks (sizes, input types, progress, cancellation).
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "colorize/color.h"
+#include "colorize/error.h"
+#include "colorize/model.h"
+#include "colorize/pipeline.h"
+#include "pipeline_helpers.h"
+#include "support.h"
+
+namespace colorize {
+namespace {
+
+using namespace colorize::testing;
+
+// ----------------------------------------------- infer and colorize_image
+
+class WithModel : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir;
+    const nets::UNetConfig lab = testing::tiny_unet(2);
+    const nets::UNetConfig rgb = testing::tiny_unet(3);
+    LoadOptions cpu;
+    cpu.device = Device::Cpu;
+    lab_ = new Model(Model::load(
+        testing::write_model(dir_->file("lab.pt"), lab, testing::info_for(lab)),
+        cpu));
+    rgb_ = new Model(Model::load(
+        testing::write_model(dir_->file("rgb.pt"), rgb, testing::info_for(rgb)),
+        cpu));
+  }
+  static void TearDownTestSuite() {
+    delete lab_;
+    delete rgb_;
+    delete dir_;
+  }
+  static testing::TempDir *dir_;
+  static Model *lab_;
+  static Model *rgb_;
+};
+testing::TempDir *WithModel::dir_ = nullptr;
+Model *WithModel::lab_ = nullptr;
+Model *WithModel::rgb_ = nullptr;
+
+TEST_F(WithModel, InferGivesMapAtWorkingSize) {
+  const int res = lab_->info().input_size;
+  for (cv::Size size : {cv::Size(1, 1), cv::Size(3, 7000), cv::Size(7000, 3),
+                        cv::Size(2000, 1500), cv::Size(37, 53)}) {
+    const cv::Mat image = test_image(size, CV_8U, 3, 29);
+    const AbMap map = infer(*lab_, image, image.size());
+    EXPECT_EQ(map.ab.type(), CV_32FC2);
+    EXPECT_EQ(map.ab.size(), working_size(size, res)) << size;
+    EXPECT_EQ(map.image_size, size);
+    EXPECT_LE(std::max(map.ab.cols, map.ab.rows), 4 * res);
+  }
+}
+
+TEST_F(WithModel, InferResolutionAndRgbModels) {
+  const cv::Mat image = test_image({90, 60}, CV_16U, 4, 30);
+  InferOptions options;
+  options.resolution = 20;  // not a multiple of size_multiple: padded
+  for (const Model *model : {lab_, rgb_}) {
+    const AbMap map = infer(*model, image, {900, 600}, options);
+    EXPECT_EQ(map.ab.size(), cv::Size(30, 20));
+    EXPECT_EQ(map.image_size, cv::Size(900, 600));
+    EXPECT_LT(max_of(cv::abs(map.ab)), 130.0);
+    cv::Mat finite = map.ab == map.ab;  // NaN check
+    EXPECT_EQ(cv::countNonZero(finite.reshape(1)), map.ab.total() * 2);
+  }
+  options.resolution = -1;
+  EXPECT_THROW(infer(*lab_, image, image.size(), options), Error);
+}
+
+TEST_F(WithModel, ColorizeImageEveryInputType) {
+  for (int depth : {CV_8U, CV_16U, CV_32F}) {
+    for (int channels : {1, 2, 3, 4}) {
+      const cv::Mat in = test_image({45, 31}, depth, channels, 31);
+      const cv::Mat out = colorize_image(*lab_, in);
+      const bool alpha = channels == 2 || channels == 4;
+      ASSERT_EQ(out.size(), in.size());
+      ASSERT_EQ(out.type(), CV_MAKETYPE(depth, alpha ? 4 : 3));
+      EXPECT_LE(l_error(in, out), l_tolerance(depth))
+          << "depth " << depth << ", " << channels << " channels";
+      if (alpha) {
+        EXPECT_TRUE(identical(alpha_of(in), alpha_of(out)));
+      }
+    }
+  }
+}
+
+TEST_F(WithModel, ColorizeOddSizes) {
+  for (cv::Size size : {cv::Size(1, 1), cv::Size(3, 7000), cv::Size(7000, 3)}) {
+    const cv::Mat in = test_image(size, CV_8U, 3, 32);
+    const cv::Mat out = colorize_image(*rgb_, in, {}, {}, {}, 256);
+    EXPECT_EQ(out.size(), size);
+    EXPECT_LE(l_error(in, out), l_tolerance(CV_8U)) << size;
+  }
+}
+
+TEST_F(WithModel, ColorizeIsDeterministicAndStripIndependent) {
+  const cv::Mat in = test_image({150, 110}, CV_8U, 3, 33);
+  const cv::Mat a = colorize_image(*lab_, in, {}, {}, {}, 256);
+  const cv::Mat b = colorize_image(*lab_, in, {}, {}, {}, 256);
+  const cv::Mat c = colorize_image(*lab_, in, {}, {}, {}, 7);
+  EXPECT_TRUE(identical(a, b));
+  EXPECT_TRUE(identical(a, c));
+}
+
+TEST_F(WithModel, ProgressAndCancellation) {
+  const cv::Mat in = test_image({64, 100}, CV_8U, 4, 34);
+  const cv::Mat before = in.clone();
+  std::vector<double> seen;
+  const cv::Mat out = colorize_image(*lab_, in, {}, {},
+                                     [&](double f) {
+                                       seen.push_back(f);
+                                       return true;
+                                     },
+                                     16);
+  ASSERT_GE(seen.size(), 7u);  // start + 100 / 16 strips
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i], seen[i - 1]);
+  EXPECT_DOUBLE_EQ(seen.back(), 1.0);
+
+  int calls = 0;
+  EXPECT_THROW(colorize_image(*lab_, in, {}, {},
+                              [&](double) { return ++calls < 3; }, 16),
+               Cancelled);
+  EXPECT_EQ(calls, 3);
+  EXPECT_TRUE(identical(in, before)) << "input untouched";
+  EXPECT_THROW(colorize_image(*lab_, in, {}, {}, [](double) { return false; }),
+               Cancelled);
+}
+
+TEST_F(WithModel, BadImagesAreRejected) {
+  EXPECT_THROW(colorize_image(*lab_, cv::Mat(4, 4, CV_8SC3, cv::Scalar::all(0))),
+               ImageError);
+  EXPECT_THROW(colorize_image(*lab_, cv::Mat(4, 4, CV_16UC(5), cv::Scalar::all(0))),
+               ImageError);
+  EXPECT_THROW(colorize_image(*lab_, cv::Mat()), ImageError);
+  EXPECT_THROW(infer(*lab_, cv::Mat(4, 4, CV_8UC3, cv::Scalar::all(0)), {0, 4}),
+               ImageError);
+}
+
+}  // namespace
+}  // namespace colorize
