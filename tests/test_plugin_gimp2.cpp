@@ -213,6 +213,23 @@ TEST_F(Gimp2Plugin, NewLayerModeAddsAnLchColorLayer) {
   EXPECT_LT(l_difference(in, merged).first, 1.0);
 }
 
+TEST_F(Gimp2Plugin, NewLayerModeHonoursTheSelection) {
+  ASSERT_TRUE(logged("CASE new-layer-rect ok")) << log_;
+  cv::Mat in = input("gray.png"), out = output("newlayer-rect-merged.png");
+  ASSERT_EQ(out.size(), in.size());
+  if (out.channels() == 4) {  // the merged layer may keep an (opaque) alpha
+    std::vector<cv::Mat> planes;
+    cv::split(out, planes);
+    EXPECT_EQ(cv::countNonZero(planes[3] != 255), 0);
+    cv::cvtColor(out, out, cv::COLOR_BGRA2BGR);
+  }
+  cv::Mat outside(in.size(), CV_8U, cv::Scalar(255));
+  outside(kRect).setTo(0);
+  cv::Mat diff = changed(in, out);
+  EXPECT_EQ(cv::countNonZero(diff & outside), 0);
+  EXPECT_GT(cv::countNonZero(diff(kRect)), kRect.area() / 2);
+}
+
 TEST_F(Gimp2Plugin, LayerOffsetsAreRespected) {
   ASSERT_TRUE(logged("CASE offsets ok")) << log_;
   cv::Mat in = input("gray.png"), out = output("offsets-out.png");

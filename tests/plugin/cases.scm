@@ -53,6 +53,13 @@
       (save img (car (gimp-image-merge-visible-layers img CLIP-TO-IMAGE))
             "newlayer-merged.png")))))
 
+(run-case "new-layer-rect" (lambda ()
+  (let* ((img (open-image "gray.png")) (d (active img)))
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 40 30 60 50)
+    (colorize img d model 1)
+    (save img (car (gimp-image-merge-visible-layers img CLIP-TO-IMAGE))
+          "newlayer-rect-merged.png"))))
+
 (run-case "offsets" (lambda ()
   (let* ((img (car (gimp-image-new 200 150 RGB)))
          (layer (car (gimp-file-load-layer RUN-NONINTERACTIVE img
