@@ -19,6 +19,7 @@
 #include "colorize/error.h"
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
+#include "colorize-strips.h"
 
 #ifndef COLORIZE_DEFAULT_MODEL
 #error "COLORIZE_DEFAULT_MODEL must be defined by the build"
@@ -26,100 +27,10 @@
 
 namespace {
 
+using colorize_host::PixelFormat;
+
 constexpr int kDefaultStripRows = 256;   // rows per apply() call
 constexpr double kInferOversample = 2.0; // read 2x the working size
-
-struct PixelFormat
-{
-  const Babl *babl;
-  int cv_depth;   // CV_8U, CV_16U or CV_32F
-  int channels;
-};
-
-// The format we read `src` in: its own colour model family (gray or RGB),
-// perceptual TRC, its own alpha, integer precision only where that loses
-// nothing.
-PixelFormat
-source_format (const Babl *src)
-{
-  const char *model = babl_get_name (babl_format_get_model (src));
-  const Babl *type = babl_format_get_type (src, 0);
-  bool alpha = babl_format_has_alpha (src);
-  bool gray = model[0] == 'Y';
-  bool perceptual = std::strchr (model, '\'') || std::strchr (model, '~');
-
-  const char *type_name = "float";
-  int depth = CV_32F;
-  if (perceptual && type == babl_type ("u8"))
-    { type_name = "u8"; depth = CV_8U; }
-  else if (perceptual && type == babl_type ("u16"))
-    { type_name = "u16"; depth = CV_16U; }
-
-  std::string name = std::string (gray ? "Y'" : "R'G'B'") +
-                     (alpha ? "A " : " ") + type_name;
-  int channels = (gray ? 1 : 3) + (alpha ? 1 : 0);
-  return { babl_format_with_space (name.c_str (), src), depth, channels };
-}
-
-// The format we write `dst` in: RGB, dst's alpha, src's precision.
-PixelFormat
-target_format (const PixelFormat &src, const Babl *dst)
-{
-  bool alpha = babl_format_has_alpha (dst);
-  const char *type_name = src.cv_depth == CV_8U ? "u8"
-                        : src.cv_depth == CV_16U ? "u16" : "float";
-  std::string name = std::string ("R'G'B'") + (alpha ? "A " : " ") + type_name;
-  return { babl_format_with_space (name.c_str (), dst), src.cv_depth,
-           alpha ? 4 : 3 };
-}
-
-double
-type_max (int depth)
-{
-  return depth == CV_8U ? 255.0 : depth == CV_16U ? 65535.0 : 1.0;
-}
-
-void
-read_rows (GeglBuffer *buffer, const GeglRectangle &rect,
-           const PixelFormat &format, cv::Mat &mat)
-{
-  mat.create (rect.height, rect.width, CV_MAKETYPE (format.cv_depth,
-                                                    format.channels));
-  gegl_buffer_get (buffer, &rect, 1.0, format.babl, mat.data, mat.step,
-                   GEGL_ABYSS_NONE);
-}
-
-// Makes `out` have `channels` channels (3 or 4): adds an opaque alpha or
-// drops it. Returns a new Mat only when it has to.
-cv::Mat
-match_channels (const cv::Mat &out, int channels)
-{
-  if (out.channels () == channels)
-    return out;
-  std::vector<cv::Mat> planes;
-  cv::split (out, planes);
-  if (channels == 4)
-    planes.push_back (cv::Mat (out.size (), out.depth (),
-                               cv::Scalar (type_max (out.depth ()))));
-  else
-    planes.resize (3);
-  cv::Mat result;
-  cv::merge (planes, result);
-  return result;
-}
-
-// alpha *= mask, in place, for a 4-channel `out`.
-void
-multiply_alpha (cv::Mat &out, const cv::Mat &mask)
-{
-  std::vector<cv::Mat> planes;
-  cv::split (out, planes);
-  cv::Mat alpha;
-  planes[3].convertTo (alpha, CV_32F);
-  alpha = alpha.mul (mask);
-  alpha.convertTo (planes[3], out.depth ());  // rounds and saturates
-  cv::merge (planes, out);
-}
 
 void
 set_error (GError **error, ColorizeHostErrorCode code, const char *message)
@@ -277,10 +188,10 @@ colorize_buffer (ColorizeModel        *model,
   return guarded (error, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
     const cv::Size full (extent->width, extent->height);
-    const PixelFormat in_format = source_format (gegl_buffer_get_format (src));
+    const PixelFormat in_format =
+      colorize_host::source_format (gegl_buffer_get_format (src));
     const PixelFormat out_format =
-      target_format (in_format, gegl_buffer_get_format (dst));
-    const Babl *mask_format = babl_format ("Y float");
+      colorize_host::target_format (in_format, gegl_buffer_get_format (dst));
 
     auto report = [&] (double fraction) {
       if (progress && ! progress (fraction, user_data))
@@ -289,7 +200,6 @@ colorize_buffer (ColorizeModel        *model,
     report (0.0);
     // G_MESSAGES_DEBUG=gimp-colorize-pix2pix prints where the time went
     gint64 t_start = g_get_monotonic_time ();
-    gint64 t_read = 0, t_apply = 0, t_write = 0, t_mark;
 
     // Phase 1: infer from a downscaled copy read through GEGL's scale.
     colorize::InferOptions infer_options;
@@ -321,45 +231,19 @@ colorize_buffer (ColorizeModel        *model,
     // the roi's columns.
     colorize::ApplyOptions apply_options;
     apply_options.strength = params->strength;
-    if (strip_rows <= 0)
-      strip_rows = kDefaultStripRows;
-    cv::Mat in, out, mask_strip;
-    for (gint y = roi->y; y < roi->y + roi->height; y += strip_rows)
-      {
-        gint rows = std::min (strip_rows, roi->y + roi->height - y);
-        t_mark = g_get_monotonic_time ();
-        read_rows (src, GeglRectangle { extent->x, y, full.width, rows },
-                   in_format, in);
-        t_read += g_get_monotonic_time () - t_mark;
-        t_mark = g_get_monotonic_time ();
-        colorize::apply (map, in, y - extent->y, out, apply_options);
-        t_apply += g_get_monotonic_time () - t_mark;
-        t_mark = g_get_monotonic_time ();
-
-        cv::Mat cols = match_channels (out, out_format.channels)
-                         (cv::Rect (roi->x - extent->x, 0, roi->width, rows));
-        if (mask && out_format.channels == 4)
-          {
-            cols = cols.clone ();
-            GeglRectangle mrect = { roi->x + mask_dx, y + mask_dy,
-                                    roi->width, rows };
-            mask_strip.create (rows, roi->width, CV_32FC1);
-            gegl_buffer_get (mask, &mrect, 1.0, mask_format,
-                             mask_strip.data, mask_strip.step,
-                             GEGL_ABYSS_NONE);
-            multiply_alpha (cols, mask_strip);
-          }
-        GeglRectangle wrect = { roi->x, y, roi->width, rows };
-        gegl_buffer_set (dst, &wrect, 0, out_format.babl, cols.data,
-                         cols.step);
-        t_write += g_get_monotonic_time () - t_mark;
-        report (0.1 + 0.9 * (y + rows - roi->y) / roi->height);
-      }
+    colorize_host::StripJob job = {
+      src, in_format, dst, out_format, mask, mask_dx, mask_dy, *roi,
+      strip_rows > 0 ? strip_rows : kDefaultStripRows };
+    colorize_host::StripTimes times;
+    colorize_host::apply_strips (map, apply_options, job,
+                                 [&] (double done) {
+                                   report (0.1 + 0.9 * done);
+                                 }, &times);
     g_debug ("%dx%d: infer %.3f s (of which reading at scale %.3f: %.3f "
              "s), strips: read %.3f s, apply %.3f s, write %.3f s, total "
              "%.3f s", roi->width, roi->height, t_infer / 1e6, scale,
-             t_small / 1e6, t_read / 1e6,
-             t_apply / 1e6, t_write / 1e6,
+             t_small / 1e6, times.read / 1e6,
+             times.apply / 1e6, times.write / 1e6,
              (g_get_monotonic_time () - t_start) / 1e6);
   });
 }

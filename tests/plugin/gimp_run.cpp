@@ -81,23 +81,6 @@ void write_inputs(const TempDir &dir) {
   ASSERT_TRUE(cv::imwrite(dir.file("in/rgb16.png"), g16x3));
 }
 
-// A Lab model whose colours are a plain function of L, strong enough to
-// see (an untrained network predicts nearly gray): a = 110 (0.3 x + 0.1),
-// b = 110 (0.2 - 0.25 x), x = L / 50 - 1.
-void write_color_model(const std::string &path) {
-  torch::jit::Module module("LinearColor");
-  module.register_attribute("training", c10::BoolType::get(), false);
-  module.define(R"(
-def forward(self, x):
-    return torch.cat([x * 0.3 + 0.1, 0.2 - x * 0.25], 1)
-)");
-  ModelInfo info;
-  info.input_size = 64;
-  info.size_multiple = 8;
-  info.name = "linear-color (test)";
-  save_module(path, module, serialize_model_info(info).c_str());
-}
-
 }  // namespace
 
 GimpRun::GimpRun() {
@@ -221,6 +204,23 @@ std::string GimpRun::run_german(std::string *why) {
                     "  (run-case \"missing-model\" (lambda () (colorize img "
                     "(active img) missing-model 0))))\n"),
              "profile-de", "de_DE.UTF-8", locpath);
+}
+
+// A Lab model whose colours are a plain function of L, strong enough to
+// see (an untrained network predicts nearly gray): a = 110 (0.3 x + 0.1),
+// b = 110 (0.2 - 0.25 x), x = L / 50 - 1.
+void write_color_model(const std::string &path) {
+  torch::jit::Module module("LinearColor");
+  module.register_attribute("training", c10::BoolType::get(), false);
+  module.define(R"(
+def forward(self, x):
+    return torch.cat([x * 0.3 + 0.1, 0.2 - x * 0.25], 1)
+)");
+  ModelInfo info;
+  info.input_size = 64;
+  info.size_multiple = 8;
+  info.name = "linear-color (test)";
+  save_module(path, module, serialize_model_info(info).c_str());
 }
 
 cv::Mat lab_of(const cv::Mat &image) {

@@ -46,6 +46,12 @@ class GimpRun {
   TempDir dir_;
 };
 
+/// Writes a Lab model whose colours are a plain function of L, strong
+/// enough to see (an untrained network predicts nearly gray):
+/// a = 110 (0.3 x + 0.1), b = 110 (0.2 - 0.25 x), x = L / 50 - 1;
+/// input_size 64, size_multiple 8.
+void write_color_model(const std::string &path);
+
 /// Lab (CV_32FC3) of an 8/16-bit BGR(A) or gray image read by OpenCV,
 /// through the core's one colour conversion.
 cv::Mat lab_of(const cv::Mat &image);

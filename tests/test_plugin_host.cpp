@@ -1,0 +1,234 @@
+// The plug-in's host-independent part (plugin/colorize-host.h) on GEGL
+// buffers in memory, without GIMP: strips, roi, mask, precision, the
+// downscaled read for inference, cancel and errors.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gegl.h>
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "colorize/model.h"
+#include "colorize/pipeline.h"
+#include "plugin/gimp_run.h"
+#include "support.h"
+
+extern "C" {
+#include "colorize-host.h"
+}
+
+namespace {
+
+using colorize::testing::data_path;
+using colorize::testing::TempDir;
+
+struct BufferDeleter {
+  void operator()(GeglBuffer *b) const { g_object_unref(b); }
+};
+using Buffer = std::unique_ptr<GeglBuffer, BufferDeleter>;
+
+Buffer new_buffer(cv::Size size, const char *format) {
+  GeglRectangle rect = {0, 0, size.width, size.height};
+  return Buffer(gegl_buffer_new(&rect, babl_format(format)));
+}
+
+Buffer buffer_from(const cv::Mat &m, const char *format) {
+  Buffer b = new_buffer(m.size(), format);
+  gegl_buffer_set(b.get(), nullptr, 0, babl_format(format), m.data, m.step);
+  return b;
+}
+
+cv::Mat read_buffer(GeglBuffer *b, const char *format, int type) {
+  const GeglRectangle *e = gegl_buffer_get_extent(b);
+  cv::Mat m(e->height, e->width, type);
+  gegl_buffer_get(b, e, 1.0, babl_format(format), m.data, m.step,
+                  GEGL_ABYSS_NONE);
+  return m;
+}
+
+class PluginHost : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    gegl_init(nullptr, nullptr);
+    dir_ = new TempDir;
+    colorize::testing::write_color_model(dir_->file("model.pt"));
+    GError *error = nullptr;
+    model_ = colorize_model_load(dir_->file("model.pt").c_str(),
+                                 COLORIZE_DEVICE_CPU, &error);
+    ASSERT_NE(model_, nullptr) << error->message;
+  }
+  static void TearDownTestSuite() {
+    colorize_model_free(model_);
+    delete dir_;
+  }
+
+  // A gray picture (RGB, R = G = B) of `size` from a fixture.
+  static cv::Mat gray_rgb(cv::Size size) {
+    cv::Mat photo = cv::imread(data_path("chelsea.png"), cv::IMREAD_COLOR);
+    cv::Mat small, gray, rgb;
+    cv::resize(photo, small, size, 0, 0, cv::INTER_AREA);
+    cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(gray, rgb, cv::COLOR_GRAY2RGB);
+    return rgb;
+  }
+
+  // Runs colorize_buffer; returns TRUE/FALSE and fills *message on error.
+  static bool colorize(GeglBuffer *src, GeglBuffer *dst,
+                       const GeglRectangle &roi, int strip_rows,
+                       GeglBuffer *mask = nullptr,
+                       ColorizeProgressFunc progress = nullptr,
+                       gpointer data = nullptr, GError **error = nullptr) {
+    ColorizeParams params = {0, 1.0};
+    return colorize_buffer(model_, &params, src, &roi, dst, mask, 0, 0,
+                           strip_rows, progress, data, error);
+  }
+
+  static TempDir *dir_;
+  static ColorizeModel *model_;
+};
+
+TempDir *PluginHost::dir_ = nullptr;
+ColorizeModel *PluginHost::model_ = nullptr;
+
+TEST_F(PluginHost, ResultDoesNotDependOnStripHeight) {
+  cv::Mat rgb = gray_rgb({150, 100});
+  Buffer src = buffer_from(rgb, "R'G'B' u8");
+  const GeglRectangle all = {0, 0, 150, 100};
+  std::vector<cv::Mat> results;
+  for (int rows : {7, 33, 256}) {
+    Buffer dst = new_buffer(rgb.size(), "R'G'B' u8");
+    ASSERT_TRUE(colorize(src.get(), dst.get(), all, rows));
+    results.push_back(read_buffer(dst.get(), "R'G'B' u8", CV_8UC3));
+  }
+  EXPECT_EQ(cv::norm(results[0], results[2], cv::NORM_INF), 0);
+  EXPECT_EQ(cv::norm(results[1], results[2], cv::NORM_INF), 0);
+  EXPECT_GT(cv::norm(results[2], rgb, cv::NORM_INF), 10);  // colour came in
+  // small enough to be read at full size for inference: the core's result
+  colorize::Model model = colorize::Model::load(dir_->file("model.pt"));
+  EXPECT_LE(cv::norm(results[2], colorize::colorize_image(model, rgb),
+                     cv::NORM_INF), 1);
+}
+
+TEST_F(PluginHost, WritesOnlyTheRoi) {
+  cv::Mat rgb = gray_rgb({150, 100});
+  Buffer src = buffer_from(rgb, "R'G'B' u8");
+  Buffer full = new_buffer(rgb.size(), "R'G'B' u8");
+  ASSERT_TRUE(colorize(src.get(), full.get(), {0, 0, 150, 100}, 16));
+  Buffer part = buffer_from(cv::Mat(rgb.size(), CV_8UC3, cv::Scalar(0)),
+                            "R'G'B' u8");
+  const cv::Rect roi(20, 30, 50, 40);
+  ASSERT_TRUE(colorize(src.get(), part.get(),
+                       {roi.x, roi.y, roi.width, roi.height}, 16));
+  cv::Mat a = read_buffer(full.get(), "R'G'B' u8", CV_8UC3);
+  cv::Mat b = read_buffer(part.get(), "R'G'B' u8", CV_8UC3);
+  EXPECT_EQ(cv::norm(a(roi), b(roi), cv::NORM_INF), 0);  // same colours
+  b(roi).setTo(0);
+  EXPECT_EQ(cv::countNonZero(b.reshape(1)), 0);          // nothing else
+}
+
+TEST_F(PluginHost, MaskScalesTheWrittenAlphaAndAlphaIsCopied) {
+  cv::Mat rgb = gray_rgb({64, 48}), rgba;
+  cv::cvtColor(rgb, rgba, cv::COLOR_RGB2RGBA);
+  std::vector<cv::Mat> planes;  // alpha ramp 0..252 along x
+  cv::split(rgba, planes);
+  for (int x = 0; x < 64; ++x) planes[3].col(x).setTo(4 * x);
+  cv::merge(planes, rgba);
+  Buffer src = buffer_from(rgba, "R'G'B'A u8");
+
+  Buffer copied = new_buffer(rgba.size(), "R'G'B'A u8");
+  ASSERT_TRUE(colorize(src.get(), copied.get(), {0, 0, 64, 48}, 10));
+  cv::Mat out = read_buffer(copied.get(), "R'G'B'A u8", CV_8UC4);
+  cv::Mat alpha;
+  cv::extractChannel(out, alpha, 3);
+  EXPECT_EQ(cv::norm(alpha, planes[3], cv::NORM_INF), 0);
+
+  Buffer mask = buffer_from(cv::Mat(48, 64, CV_32F, cv::Scalar(0.5)),
+                            "Y float");
+  Buffer masked = new_buffer(rgba.size(), "R'G'B'A u8");
+  ASSERT_TRUE(colorize(src.get(), masked.get(), {0, 0, 64, 48}, 10,
+                       mask.get()));
+  out = read_buffer(masked.get(), "R'G'B'A u8", CV_8UC4);
+  cv::extractChannel(out, alpha, 3);
+  cv::Mat half;
+  planes[3].convertTo(half, CV_8U, 0.5);
+  EXPECT_LE(cv::norm(alpha, half, cv::NORM_INF), 1);
+}
+
+TEST_F(PluginHost, KeepsSixteenBitAndFloatPrecision) {
+  cv::Mat rgb = gray_rgb({80, 60}), f;
+  rgb.convertTo(f, CV_32FC3, 1.0 / 255);
+  cv::GaussianBlur(f, f, {5, 5}, 0);  // values between 8-bit steps
+  for (const auto &[format, type] :
+       std::vector<std::pair<const char *, int>>{{"R'G'B' u16", CV_16UC3},
+                                                 {"R'G'B' float", CV_32FC3}}) {
+    cv::Mat in;
+    f.convertTo(in, type, type == CV_16UC3 ? 65535.0 : 1.0);
+    Buffer src = buffer_from(in, format);
+    Buffer dst = new_buffer(in.size(), format);
+    ASSERT_TRUE(colorize(src.get(), dst.get(), {0, 0, 80, 60}, 16));
+    cv::Mat out = read_buffer(dst.get(), format, type);
+    colorize::Model model = colorize::Model::load(dir_->file("model.pt"));
+    cv::Mat core = colorize::colorize_image(model, in);
+    EXPECT_LE(cv::norm(out, core, cv::NORM_INF),
+              type == CV_16UC3 ? 1.0 : 1e-5) << format;
+  }
+}
+
+TEST_F(PluginHost, BigLayerIsReadDownscaledForInference) {
+  cv::Mat rgb = gray_rgb({2400, 300});  // working size 64 -> read at ~0.43
+  Buffer src = buffer_from(rgb, "R'G'B' u8");
+  Buffer dst = new_buffer(rgb.size(), "R'G'B' u8");
+  ASSERT_TRUE(colorize(src.get(), dst.get(), {0, 0, 2400, 300}, 64));
+  cv::Mat out = read_buffer(dst.get(), "R'G'B' u8", CV_8UC3);
+  colorize::Model model = colorize::Model::load(dir_->file("model.pt"));
+  cv::Mat core = colorize::colorize_image(model, rgb);
+  // a,b from a differently resampled small copy: close, not identical
+  cv::Mat diff;
+  cv::absdiff(out, core, diff);
+  EXPECT_LT(cv::mean(diff.reshape(1))[0], 1.0);
+  EXPECT_GT(cv::norm(out, rgb, cv::NORM_INF), 10);
+}
+
+gboolean stop_after_first(gdouble fraction, gpointer calls) {
+  return ++*static_cast<int *>(calls) < 3 || fraction >= 1.0;
+}
+
+TEST_F(PluginHost, ProgressCanCancel) {
+  cv::Mat rgb = gray_rgb({100, 100});
+  Buffer src = buffer_from(rgb, "R'G'B' u8");
+  Buffer dst = new_buffer(rgb.size(), "R'G'B' u8");
+  int calls = 0;
+  GError *error = nullptr;
+  EXPECT_FALSE(colorize(src.get(), dst.get(), {0, 0, 100, 100}, 10, nullptr,
+                        stop_after_first, &calls, &error));
+  ASSERT_NE(error, nullptr);
+  EXPECT_TRUE(g_error_matches(error, COLORIZE_HOST_ERROR,
+                              COLORIZE_HOST_ERROR_CANCELLED));
+  EXPECT_EQ(calls, 3);
+  g_error_free(error);
+}
+
+TEST_F(PluginHost, ModelErrorsNameTheFile) {
+  GError *error = nullptr;
+  const std::string missing = dir_->file("nope.pt");
+  EXPECT_EQ(colorize_model_load(missing.c_str(), COLORIZE_DEVICE_CPU, &error),
+            nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->code, COLORIZE_HOST_ERROR_MODEL);
+  EXPECT_NE(std::string(error->message).find(missing), std::string::npos);
+  g_clear_error(&error);
+
+  const std::string garbage = dir_->file("garbage.pt");
+  g_file_set_contents(garbage.c_str(), "not a model", -1, nullptr);
+  EXPECT_EQ(colorize_model_load(garbage.c_str(), COLORIZE_DEVICE_CPU, &error),
+            nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->code, COLORIZE_HOST_ERROR_MODEL);
+  EXPECT_NE(std::string(error->message).find(garbage), std::string::npos);
+  g_clear_error(&error);
+}
+
+}  // namespace
