@@ -13,7 +13,7 @@ crops in a worker thread, which costs well under 1% of a step).
 
 Usage: /usr/bin/python3 bench/train_speed.py [--size 128] [--batch 16]
            [--depth 7] [--width 32] [--threads 2] [--steps 10] [--warmup 2]
-Prints images/s for L1-only steps and GAN + L1 steps.
+Prints images/s and images per CPU-second for L1-only and GAN + L1 steps.
 """
 import argparse
 import time
@@ -147,11 +147,13 @@ def main():
     for name, step in (("L1 only", l1_step), ("GAN + L1", gan_step)):
         for _ in range(a.warmup):
             step()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(a.steps):
             step()
-        dt = time.perf_counter() - t0
-        print(f"{name}: {a.steps * a.batch / dt:.2f} images/s ({dt / a.steps:.2f} s/step)")
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+        n = a.steps * a.batch
+        print(f"Python {a.size}x{a.size}: {name} {n / dt:.2f} images/s, {n / dc:.3f} images per CPU-second "
+              f"({dt / a.steps:.2f} s/step)")
 
 
 if __name__ == "__main__":

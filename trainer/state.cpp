@@ -146,6 +146,7 @@ std::string to_json(const TrainState &s) {
     add(b, "g_gan", e.g_gan);
     add(b, "d_loss", e.d_loss);
     add(b, "seconds", e.seconds);
+    add(b, "cpu_seconds", e.cpu_seconds);
     add(b, "images_per_s", e.images_per_s);
     add_scores(b, "val", e.val);
     json_builder_end_object(b);
@@ -217,6 +218,7 @@ TrainState state_from_json(const std::string &text, const std::string &origin) {
       st.g_gan = get(e, "g_gan", 0.0);
       st.d_loss = get(e, "d_loss", 0.0);
       st.seconds = get(e, "seconds", 0.0);
+      st.cpu_seconds = get(e, "cpu_seconds", 0.0);
       st.images_per_s = get(e, "images_per_s", 0.0);
       st.val = get_scores(e, "val");
       s.history.push_back(st);
@@ -254,10 +256,10 @@ std::string training_facts_json(const TrainState &s) {
 std::string losses_csv(const std::vector<EpochStats> &history) {
   std::ostringstream s;
   s.imbue(std::locale::classic());
-  s << "epoch,phase,lr,g_l1,g_gan,d_loss,seconds,images_per_s,val_psnr,val_delta_ab,val_colorfulness\n";
+  s << "epoch,phase,lr,g_l1,g_gan,d_loss,seconds,cpu_seconds,images_per_s,val_psnr,val_delta_ab,val_colorfulness\n";
   for (const auto &e : history)
     s << e.epoch << ',' << e.phase << ',' << e.lr << ',' << e.g_l1 << ',' << e.g_gan << ','
-      << e.d_loss << ',' << e.seconds << ',' << e.images_per_s << ',' << e.val.psnr << ','
+      << e.d_loss << ',' << e.seconds << ',' << e.cpu_seconds << ',' << e.images_per_s << ',' << e.val.psnr << ','
       << e.val.delta_ab << ',' << e.val.colorfulness << '\n';
   return s.str();
 }

@@ -20,6 +20,7 @@ struct EpochStats {
   double g_gan = 0;          ///< mean generator adversarial loss
   double d_loss = 0;         ///< mean discriminator loss
   double seconds = 0;        ///< wall time of the epoch (training only)
+  double cpu_seconds = 0;    ///< process CPU time of the epoch (all threads)
   double images_per_s = 0;
   Scores val;                ///< validation scores after the epoch
 };

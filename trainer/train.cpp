@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -140,6 +142,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   validate(o);
   torch::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
   const torch::Device device = choose_device(o.device);
+  if (const char *opt = std::getenv("COLORIZE_JIT_OPTIMIZE")) torch::jit::setGraphExecutorOptimize(opt[0] != '0');
 
   std::vector<Photo> train_photos, val_photos;
   load_data(o, warn, train_photos, val_photos, state.skipped_files);
@@ -195,6 +198,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     if (nets.d) nets::set_training(*nets.d, true);
     loader.start_epoch(e);
     const auto t0 = Clock::now();
+    const std::clock_t cpu0 = std::clock();
     double sum_l1 = 0, sum_g = 0, sum_d = 0;
     int step = 0, images = 0;
     Batch b;
@@ -245,6 +249,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     st.phase = gan ? "gan" : "l1";
     st.lr = lr;
     st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    st.cpu_seconds = double(std::clock() - cpu0) / CLOCKS_PER_SEC;
     st.images_per_s = images / std::max(st.seconds, 1e-9);
     st.g_l1 = sum_l1 / std::max(step, 1);
     st.g_gan = sum_g / std::max(step, 1);
