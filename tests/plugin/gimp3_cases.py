@@ -222,6 +222,48 @@ def case_rgb16():
         % (fine, len(raw))
 
 
+def case_feather():
+    image, layer = photo_image()
+    before = pixels(layer)
+    x0, y0, w, h = RECT
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, x0, y0, w, h)
+    Gimp.Selection.feather(image, 16)
+    colorize_ok(image, layer)
+    after = pixels(layer)
+    full_image, full_layer = photo_image()
+    colorize_ok(full_image, full_layer)
+    full = pixels(full_layer)
+    # far from the rectangle (more than the feather radius): untouched
+    far = [i for i in changed_pixels(before, after, 3)
+           if not (x0 - 20 <= i % W < x0 + w + 20 and
+                   y0 - 20 <= i // W < y0 + h + 20)]
+    assert not far, '%d pixels far from the selection changed' % len(far)
+    # partly selected pixels: between the input and full colorization
+    partial = set(changed_pixels(before, after, 3)) & \
+        set(changed_pixels(full, after, 3))
+    assert len(partial) > 100, 'only %d partly changed pixels' % len(partial)
+    over = [i for i in range(len(after))
+            if abs(after[i] - before[i]) > abs(full[i] - before[i]) + 2]
+    assert not over, '%d values beyond the full colorization' % len(over)
+
+
+def case_offsets():
+    _, photo = photo_image()
+    image = Gimp.Image.new(200, 150, Gimp.ImageBaseType.RGB)
+    layer = Gimp.Layer.new_from_drawable(photo, image)
+    image.insert_layer(layer, None, 0)
+    layer.set_offsets(30, 20)
+    before = pixels(layer)
+    # image (0,0)-(80,60) = layer (0,0)-(50,40)
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, 80, 60)
+    colorize_ok(image, layer)
+    changed = changed_pixels(before, pixels(layer), 3)
+    outside = [i for i in changed if not (i % W < 50 and i // W < 40)]
+    assert not outside, '%d pixels outside the selection changed' % len(outside)
+    assert len(changed) > 50 * 40 // 2, \
+        'only %d of %d selected pixels changed' % (len(changed), 50 * 40)
+
+
 def case_new_layer():
     image, layer = photo_image()
     before = pixels(layer)
@@ -263,6 +305,8 @@ CASES = [
     ('registered', case_registered),
     ('whole', case_whole),
     ('rect', case_rect),
+    ('feather', case_feather),
+    ('offsets', case_offsets),
     ('alpha', case_alpha),
     ('graymode', case_graymode),
     ('rgb16', case_rgb16),

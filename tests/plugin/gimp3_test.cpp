@@ -203,6 +203,12 @@ TEST_F(Gimp3Plugin, RectangleSelectionChangesOnlyTheSelection) {
   expect_ok("rect");
 }
 
+TEST_F(Gimp3Plugin, FeatheredSelectionBlendsProportionally) {
+  expect_ok("feather");
+}
+
+TEST_F(Gimp3Plugin, LayerOffsetsAreRespected) { expect_ok("offsets"); }
+
 TEST_F(Gimp3Plugin, AlphaIsUntouched) { expect_ok("alpha"); }
 
 TEST_F(Gimp3Plugin, GrayImageIsConvertedToRgbAndColorized) {
