@@ -231,4 +231,21 @@ TEST_F(PluginHost, ModelErrorsNameTheFile) {
   g_clear_error(&error);
 }
 
+TEST_F(PluginHost, CudaIsUsedOrRefusedWithADeviceError) {
+  GError *error = nullptr;
+  ColorizeModel *model = colorize_model_load(
+      dir_->file("model.pt").c_str(), COLORIZE_DEVICE_CUDA, &error);
+  if (model) {  // a machine with a GPU and a CUDA LibTorch
+    EXPECT_EQ(std::string(colorize_model_device_name(model)).rfind("cuda", 0),
+              0u);
+    colorize_model_free(model);
+    return;
+  }
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->code, COLORIZE_HOST_ERROR_DEVICE) << error->message;
+  EXPECT_NE(std::string(error->message).find("device"), std::string::npos)
+      << error->message;
+  g_error_free(error);
+}
+
 }  // namespace

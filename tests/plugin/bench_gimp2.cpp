@@ -65,12 +65,28 @@ std::string make_picture(const std::string &dir, cv::Size size) {
   return path;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+// colorize_image's work, timed by phase: infer, then apply in 256-row
+// strips into an output picture.
 double core_seconds(const std::string &model_path, const cv::Mat &image) {
   colorize::Model model = colorize::Model::load(model_path);
   auto t0 = std::chrono::steady_clock::now();
-  cv::Mat out = colorize::colorize_image(model, image);
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-      .count();
+  colorize::AbMap map = colorize::infer(model, image, image.size());
+  const double infer = seconds_since(t0);
+  cv::Mat out(image.size(), image.type());
+  for (int y = 0; y < image.rows; y += 256) {
+    const cv::Range rows(y, std::min(image.rows, y + 256));
+    cv::Mat strip = out.rowRange(rows);
+    colorize::apply(map, image.rowRange(rows), y, strip);
+  }
+  const double total = seconds_since(t0);
+  std::printf("core alone: infer %.3f s, apply %.3f s, total %.3f s\n",
+              infer, total - infer, total);
+  return total;
 }
 
 std::string run_gimp(const std::string &plugin, const std::string &system_dir,
@@ -153,12 +169,14 @@ int main(int argc, char **argv) {
   const std::string log = run_gimp(argv[1], argv[2], dir, model, picture);
   // per run: plug-in total, and the time spent inside core calls
   std::vector<double> plugin, inside;
-  const std::regex total("colorize \\+ merge ([0-9.]+) s");
+  const std::regex total("colorize \\+ merge ([0-9.]+) s, peak RSS (.*)");
   const std::regex phases("infer ([0-9.]+) s \\(of which reading at scale "
                           "[0-9.]+: ([0-9.]+) s\\).*apply ([0-9.]+) s.*");
   for (std::sregex_iterator it(log.begin(), log.end(), total), end;
-       it != end; ++it)
+       it != end; ++it) {
     plugin.push_back(std::stod((*it)[1]));
+    std::printf("plug-in peak RSS: %s\n", (*it)[2].str().c_str());
+  }
   for (std::sregex_iterator it(log.begin(), log.end(), phases), end;
        it != end; ++it) {
     std::printf("plug-in phases: %s\n", it->str().c_str());
