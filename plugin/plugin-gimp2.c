@@ -309,6 +309,7 @@ colorize_run (gint32                image_id,
   gint64          t_start, t_loaded;
 
   if (! gimp_item_is_layer (drawable_id) ||
+      gimp_item_is_group (drawable_id) ||
       gimp_drawable_is_indexed (drawable_id))
     {
       g_set_error (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_IMAGE,

@@ -252,6 +252,12 @@ TEST_F(Gimp2Plugin, BatchSnippetColorizesAFolder) {
   EXPECT_GT(mean_chroma(jpg), 2.0);
 }
 
+TEST_F(Gimp2Plugin, LayerGroupIsRefusedWithAMessage) {
+  EXPECT_TRUE(logged("CASE layer-group error")) << log_;
+  EXPECT_TRUE(logged("Only RGB and grayscale layers can be colorized."))
+      << log_;
+}
+
 TEST_F(Gimp2Plugin, BadModelFailsWithMessageAndLeavesLayerUntouched) {
   EXPECT_TRUE(logged("CASE missing-model error")) << log_;
   EXPECT_TRUE(logged("CASE garbage-model error")) << log_;

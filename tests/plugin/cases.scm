@@ -76,6 +76,12 @@
 (run-case "batch-folder" (lambda ()
   (colorize-folder (in-file "batch") (out-file "batch") "")))
 
+(run-case "layer-group" (lambda ()
+  (let* ((img (open-image "gray.png"))
+         (group (car (gimp-layer-group-new img))))
+    (gimp-image-insert-layer img group 0 0)
+    (colorize img group model 0))))
+
 (let* ((img (open-image "gray.png")) (d (active img)))
   (run-case "missing-model" (lambda () (colorize img d missing-model 0)))
   (run-case "garbage-model" (lambda () (colorize img d garbage-model 0)))
