@@ -156,7 +156,7 @@ int main(int argc, char **argv) {
        nullptr, "INPUT..."},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
 
-  GOptionContext *context = g_option_context_new("INPUT...");
+  GOptionContext *context = g_option_context_new(nullptr);
   g_option_context_set_summary(context, "Colorize photos with a Pix2Pix model.");
   g_option_context_set_description(context, kDescription);
   g_option_context_add_main_entries(context, entries, nullptr);
