@@ -169,13 +169,15 @@ int main(int argc, char **argv) {
   const std::string log = run_gimp(argv[1], argv[2], dir, model, picture);
   // per run: plug-in total, and the time spent inside core calls
   std::vector<double> plugin, inside;
-  const std::regex total("colorize \\+ merge ([0-9.]+) s, peak RSS (.*)");
+  const std::regex total("model load ([0-9.]+) s, colorize \\+ merge "
+                         "([0-9.]+) s, peak RSS (.*)");
   const std::regex phases("infer ([0-9.]+) s \\(of which reading at scale "
                           "[0-9.]+: ([0-9.]+) s\\).*apply ([0-9.]+) s.*");
   for (std::sregex_iterator it(log.begin(), log.end(), total), end;
        it != end; ++it) {
-    plugin.push_back(std::stod((*it)[1]));
-    std::printf("plug-in peak RSS: %s\n", (*it)[2].str().c_str());
+    plugin.push_back(std::stod((*it)[2]));
+    std::printf("plug-in: model load %s s, peak RSS %s\n",
+                (*it)[1].str().c_str(), (*it)[3].str().c_str());
   }
   for (std::sregex_iterator it(log.begin(), log.end(), phases), end;
        it != end; ++it) {
