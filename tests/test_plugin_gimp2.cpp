@@ -131,6 +131,12 @@ TEST_F(Gimp2Plugin, WholeLayerIsColorizedAndKeepsLightness) {
   EXPECT_LE(cv::norm(out, core_result(in), cv::NORM_INF), 1.0);
 }
 
+TEST_F(Gimp2Plugin, RepeatRunsWithTheDefaultValues) {
+  ASSERT_TRUE(logged("CASE last-values ok")) << log_;
+  // default model = the test model (beside the plug-in), strength 1, replace
+  EXPECT_TRUE(identical(output("whole.png"), output("last-values.png")));
+}
+
 TEST_F(Gimp2Plugin, RectangleSelectionChangesOnlyTheSelection) {
   ASSERT_TRUE(logged("CASE rect ok")) << log_;
   cv::Mat in = input("gray.png"), out = output("rect.png");

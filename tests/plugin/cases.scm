@@ -9,6 +9,13 @@
     (colorize img d model 0)
     (save img d "whole.png"))))
 
+; Filters > Repeat: no last values stored yet, so the defaults (default
+; model, auto device, strength 1, replace); the arguments are ignored
+(run-case "last-values" (lambda ()
+  (let* ((img (open-image "gray.png")) (d (active img)))
+    (plug-in-colorize-pix2pix RUN-WITH-LAST-VALS img d "ignored.pt" 1 0 0.0 1)
+    (save img d "last-values.png"))))
+
 (run-case "rect" (lambda ()
   (let* ((img (open-image "gray.png")) (d (active img)))
     (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 40 30 60 50)
