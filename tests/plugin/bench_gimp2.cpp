@@ -12,9 +12,12 @@
 // "shadow merged", which is compared with the core time. Medians of 3.
 // Only meaningful on an otherwise idle machine.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <regex>
 #include <string>
 #include <vector>

@@ -1,6 +1,8 @@
 // See gimp_run.h.
 #include "plugin/gimp_run.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
