@@ -91,7 +91,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"disc-width", 0, 0, G_OPTION_ARG_INT, &o.disc_width, "Discriminator filters of the first layer (default 64)", "N"},
       {"disc-layers", 0, 0, G_OPTION_ARG_INT, &o.disc_layers, "Discriminator strided layers (default 3 = 70x70 patches)", "N"},
       {"device", 0, 0, G_OPTION_ARG_STRING, &device.value, "auto (default), cpu or cuda", "NAME"},
-      {"threads", 't', 0, G_OPTION_ARG_INT, &o.threads, "LibTorch threads (default: all cores)", "N"},
+      {"threads", 't', 0, G_OPTION_ARG_INT, &o.threads, "LibTorch threads (default: all cores; on a machine busy with other work, 1 can be several times faster)", "N"},
       {"workers", 0, 0, G_OPTION_ARG_INT, &o.workers, "Data-loading threads (default 2)", "N"},
       {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 1)", "N"},
       {"max-images", 0, 0, G_OPTION_ARG_INT, &o.max_images, "Use at most N training photos (default: all)", "N"},
@@ -109,7 +109,9 @@ TrainOptions parse_train_options(int argc, char **argv) {
         "  colorize-train --data photos/ --out run1 --size 128 --depth 7 --width 32 --pretrain-epochs 5\n"
         "  colorize-train --out run1 --resume --epochs 80\n"
         "  colorize-train export --checkpoint run1/checkpoints/epoch-0040 --out model.pt\n"
-        "  colorize-train eval --model model.pt --data holdout/\n",
+        "  colorize-train eval --model model.pt --data holdout/\n"
+        "\n"
+        "Environment: COLORIZE_JIT_OPTIMIZE=0 turns TorchScript graph optimisation off (for benchmarks).\n",
         entries, argc, argv);
   data.copy_to(o.data_dir);
   val.copy_to(o.val_dir);
