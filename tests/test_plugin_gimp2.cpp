@@ -208,6 +208,17 @@ TEST_F(Gimp2Plugin, SixteenBitImageKeepsItsPrecision) {
   EXPECT_GT(fine, static_cast<int>(rem.total() / 2));
 }
 
+TEST_F(Gimp2Plugin, FloatImageStaysFloatAndIsColorized) {
+  ASSERT_TRUE(logged("CASE float32 ok")) << log_;
+  EXPECT_TRUE(logged("FLOAT32 precision-kept yes")) << log_;
+  // exported at 16 bits: the float result was not cut to 8 bits on the way
+  cv::Mat in = input("rgb16.png"), out = output("float32-out.png");
+  ASSERT_EQ(out.depth(), CV_16U);
+  EXPECT_GT(mean_chroma(out), 2.0);
+  EXPECT_LT(l_difference(in, out).first, 0.1);
+  EXPECT_LE(cv::norm(out, core_result(in), cv::NORM_INF), 2.0);
+}
+
 TEST_F(Gimp2Plugin, NewLayerModeAddsAnLchColorLayer) {
   ASSERT_TRUE(logged("CASE new-layer ok")) << log_;
   EXPECT_TRUE(logged("NEWLAYER count 2 lch yes")) << log_;

@@ -48,6 +48,15 @@
     (colorize img d model 0)
     (save img d "rgb16-out.png"))))
 
+(run-case "float32" (lambda ()
+  (let* ((img (open-image "rgb16.png")) (d (active img)))
+    (gimp-image-convert-precision img PRECISION-FLOAT-GAMMA)
+    (colorize img d model 0)
+    (say "FLOAT32 precision-kept "
+         (if (= (car (gimp-image-get-precision img)) PRECISION-FLOAT-GAMMA)
+             "yes" "no"))
+    (save img d "float32-out.png"))))
+
 (run-case "new-layer" (lambda ()
   (let* ((img (open-image "gray.png")) (d (active img)))
     (colorize img d model 1)
