@@ -148,6 +148,15 @@ check_values (const ColorizeValues *values, GError **error)
   return FALSE;
 }
 
+/* The values of the last interactive run, if any were stored by this
+ * version of the plug-in (same size). */
+static void
+get_last_values (ColorizeValues *vals)
+{
+  if (gimp_get_data_size (PLUG_IN_PROC) == sizeof (ColorizeValues))
+    gimp_get_data (PLUG_IN_PROC, vals);
+}
+
 static void
 run (const gchar      *name G_GNUC_UNUSED,
      gint              nparams,
@@ -174,7 +183,7 @@ run (const gchar      *name G_GNUC_UNUSED,
   switch (run_mode)
     {
     case GIMP_RUN_INTERACTIVE:
-      gimp_get_data (PLUG_IN_PROC, &vals);
+      get_last_values (&vals);
       if (! colorize_dialog (drawable_id, &vals))
         status = GIMP_PDB_CANCEL;
       break;
@@ -201,7 +210,7 @@ run (const gchar      *name G_GNUC_UNUSED,
       break;
 
     case GIMP_RUN_WITH_LAST_VALS:
-      gimp_get_data (PLUG_IN_PROC, &vals);
+      get_last_values (&vals);
       break;
     }
 
