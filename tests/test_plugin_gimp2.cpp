@@ -285,6 +285,23 @@ TEST_F(Gimp2Plugin, BadModelFailsWithMessageAndLeavesLayerUntouched) {
   EXPECT_TRUE(identical(input("gray.png"), output("bad-model-out.png")));
 }
 
+TEST_F(Gimp2Plugin, DialogValuesAreUsedAndRemembered) {
+  std::string why;
+  std::string log = run_->run_interactive(&why);
+  if (log.empty())
+    GTEST_SKIP() << why;
+  ASSERT_NE(log.find("INTERACTIVE dialog shown, strength set to 0"),
+            std::string::npos) << log;
+  // strength 0 typed into the dialog: gray stays gray (to rounding)
+  cv::Mat in = input("gray.png"), out = output("interactive.png");
+  ASSERT_EQ(out.size(), in.size());
+  EXPECT_LE(cv::norm(in, out, cv::NORM_INF), 1.0);
+  EXPECT_LT(mean_chroma(out), 0.5);
+  // Repeat uses the stored strength 0, not the defaults (which colorize)
+  EXPECT_TRUE(identical(out, output("interactive-repeat.png")));
+  EXPECT_FALSE(identical(output("whole.png"), output("interactive-repeat.png")));
+}
+
 TEST_F(Gimp2Plugin, ErrorMessageIsTranslatedToGerman) {
   std::string why;
   std::string log = run_->run_german(&why);

@@ -1,6 +1,7 @@
 // See gimp_run.h.
 #include "plugin/gimp_run.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -131,7 +132,8 @@ std::string GimpRun::script(const std::string &body) const {
 }
 
 std::string GimpRun::run(const std::string &script, const std::string &profile,
-                         const std::string &lang, const std::string &locpath) {
+                         const std::string &lang, const std::string &locpath,
+                         const std::string &wrapper, int *exit_status) {
   // keep GIMP's own plug-ins (Script-Fu, file-png) in the path
   const std::string rc = dir_.file(profile + ".gimprc");
   spit(rc, "(plug-in-path \"" + dir_.file(profile) + "/plug-ins:" +
@@ -143,6 +145,8 @@ std::string GimpRun::run(const std::string &script, const std::string &profile,
   std::vector<const char *> argv = {
     "timeout", timeout.c_str(), gimp_.c_str(), "-i", "-d", "-f",
     rc_arg.c_str(), "-b", script.c_str(), "-b", "(gimp-quit 0)", nullptr};
+  if (!wrapper.empty())
+    argv.insert(argv.begin(), wrapper.c_str());
 
   gchar **envp = g_get_environ();
   envp = g_environ_setenv(envp, "GIMP2_DIRECTORY",
@@ -167,8 +171,33 @@ std::string GimpRun::run(const std::string &script, const std::string &profile,
   std::string log = std::string(out ? out : "") + (err ? err : "");
   g_free(out);
   g_free(err);
+  if (exit_status) {
+    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return log;
+  }
   EXPECT_TRUE(g_spawn_check_wait_status(status, nullptr))
     << "GIMP timed out or crashed:\n" << log;
+  return log;
+}
+
+std::string GimpRun::run_interactive(std::string *why) {
+  const std::string wrapper =
+    env("COLORIZE_PLUGIN_CASES") + "/interactive.sh";
+  int status = 0;
+  std::string log = run(
+    script("(let* ((img (open-image \"gray.png\")) (d (active img)))\n"
+           "  (plug-in-colorize-pix2pix RUN-INTERACTIVE img d \"\" 0 0 1.0 0)\n"
+           "  (save img d \"interactive.png\"))\n"
+           "(let* ((img (open-image \"gray.png\")) (d (active img)))\n"
+           "  (plug-in-colorize-pix2pix RUN-WITH-LAST-VALS img d \"\" 0 0 0 1)\n"
+           "  (save img d \"interactive-repeat.png\"))\n"),
+    "profile-ui", "C.UTF-8", "", wrapper, &status);
+  if (status == 77) {
+    *why = "Xvfb or xdotool is not installed: interactive dialog test "
+           "skipped";
+    return "";
+  }
+  EXPECT_EQ(status, 0) << "GIMP timed out or crashed:\n" << log;
   return log;
 }
 

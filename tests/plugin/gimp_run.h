@@ -30,6 +30,10 @@ class GimpRun {
   /// localedef into the temp folder. Returns "" and sets *why when the
   /// locale cannot be made.
   std::string run_german(std::string *why);
+  /// Runs the plug-in interactively on a private Xvfb display, sets the
+  /// dialog's strength to 0 and confirms it (tests/plugin/interactive.sh),
+  /// then repeats it with the last values. Returns "" and sets *why when Xvfb or xdotool is missing.
+  std::string run_interactive(std::string *why);
 
   std::string in(const std::string &name) const;   ///< input image path
   std::string out(const std::string &name) const;  ///< exported image path
@@ -38,8 +42,11 @@ class GimpRun {
   std::string garbage_model() const { return dir_.file("garbage.pt"); }
 
  private:
+  /// Runs GIMP on `script`, through `wrapper` (a command run with GIMP's
+  /// command line appended) when not empty; *status gets the exit status.
   std::string run(const std::string &script, const std::string &profile,
-                  const std::string &lang, const std::string &locpath);
+                  const std::string &lang, const std::string &locpath,
+                  const std::string &wrapper = "", int *status = nullptr);
   std::string script(const std::string &body) const;
 
   std::string gimp_;
