@@ -110,8 +110,13 @@ colorize_create_procedure (GimpPlugIn  *plug_in,
                            const gchar *name)
 {
   GimpProcedure *procedure = NULL;
+  gchar         *dir = g_path_get_dirname (gimp_get_progname ());
 
   gegl_init (NULL, NULL);
+  /* models/colorize-default.pt beside the binary (per-user installs)
+   * wins over the installed default model */
+  colorize_set_plugin_dir (dir);
+  g_free (dir);
 
   if (! strcmp (name, PLUG_IN_PROC))
     {

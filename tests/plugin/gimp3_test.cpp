@@ -4,13 +4,17 @@
 // gimp3_cases.py through the python-fu-eval batch interpreter; the Python
 // cases assert on the pixels themselves and print "CASE <name> ok" or
 // "CASE <name> FAIL: <why>", and each test here checks one such line. A
-// second run checks the German error message. Skipped, visibly, when
+// second run checks the German error message, a third runs the README's
+// batch snippet (tests/plugin/colorize-folder-gimp3.py) the way the README
+// shows it, with the default model found beside the plug-in. Skipped,
+// visibly, when
 // gimp-console-3.0 is not installed (it is in the Debian 13 chroot of
 // .ci/test-gimp3).
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -18,6 +22,8 @@
 
 #include <glib.h>
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "support.h"
 
@@ -85,6 +91,11 @@ class Gimp3Run {
                       (plugin_dir + "/locale").c_str()), 0);
 
     write_cast_model(model());
+    // the default model (no model file given) found beside the plug-in
+    g_mkdir_with_parents((plugin_dir + "/models").c_str(), 0700);
+    EXPECT_EQ(symlink(model().c_str(),
+                      (plugin_dir + "/models/colorize-default.pt").c_str()),
+              0);
     spit(garbage_model(), "this is not a TorchScript archive\n");
   }
 
@@ -92,12 +103,15 @@ class Gimp3Run {
   std::string model() const { return dir_.file("model.pt"); }
   std::string missing_model() const { return dir_.file("missing.pt"); }
   std::string garbage_model() const { return dir_.file("garbage.pt"); }
+  std::string file(const std::string &name) const { return dir_.file(name); }
 
   // Runs the cases named in `cases` ("" = all) under `lang`, with LOCPATH
-  // = `locpath` when not empty, in a fresh profile named `profile`.
+  // = `locpath` when not empty, in a fresh profile named `profile`. The
+  // Python comes from `script`, a shell command list writing it to stdout
+  // ("" = gimp3_cases.py).
   std::string run(const std::string &profile, const std::string &cases,
                   const std::string &lang, const std::string &locpath,
-                  int *exit_status) {
+                  int *exit_status, const std::string &script = "") {
     const std::string home = dir_.file(profile);
     for (const char *sub : {"", "/gimp", "/config", "/cache", "/tmp"})
       g_mkdir_with_parents((home + sub).c_str(), 0700);
@@ -131,9 +145,12 @@ class Gimp3Run {
     // python-fu-eval reads the script from stdin ("-b -")
     const std::string timeout = std::to_string(kGimpTimeoutSeconds);
     const std::string command =
-      "exec timeout " + timeout + " " + gimp_ + " -i -d -f --gimprc=" + rc +
-      " --batch-interpreter=python-fu-eval -b - --quit < " +
-      env("COLORIZE_PLUGIN_CASES") + "/gimp3_cases.py";
+      "{ " +
+      (script.empty() ? "cat " + env("COLORIZE_PLUGIN_CASES") +
+                          "/gimp3_cases.py"
+                      : script) +
+      "; } | timeout " + timeout + " " + gimp_ + " -i -d -f --gimprc=" + rc +
+      " --batch-interpreter=python-fu-eval -b - --quit";
     const char *argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
 
     gchar *out = nullptr, *err = nullptr;
@@ -249,6 +266,57 @@ TEST_F(Gimp3Plugin, ErrorMessageIsTranslatedToGerman) {
   EXPECT_NE(log.find("CASE missing-model ok"), std::string::npos) << log;
   EXPECT_NE(log.find("MESSAGE Die Modelldatei „" + run_->missing_model() +
                      "“ existiert nicht."), std::string::npos) << log;
+}
+
+// Share of the pixels of a BGR image whose channels differ by more than
+// 2 (R == G == B everywhere = 0).
+double coloured_fraction(const cv::Mat &bgr) {
+  int coloured = 0;
+  for (int y = 0; y < bgr.rows; ++y)
+    for (int x = 0; x < bgr.cols; ++x) {
+      const cv::Vec3b &p = bgr.at<cv::Vec3b>(y, x);
+      const int hi = std::max({p[0], p[1], p[2]});
+      const int lo = std::min({p[0], p[1], p[2]});
+      coloured += hi - lo > 2;
+    }
+  return double(coloured) / std::max(1, bgr.rows * bgr.cols);
+}
+
+// The README's "Batch use (GIMP 3.0, Python-Fu)": the snippet file, then
+// the call, piped into python-fu-eval; no model file, so the default model
+// must be found beside the plug-in (colorize_set_plugin_dir).
+TEST_F(Gimp3Plugin, BatchSnippetColorizesAFolderWithTheDefaultModel) {
+  cv::Mat photo = cv::imread(data_path("chelsea.png"), cv::IMREAD_COLOR);
+  ASSERT_FALSE(photo.empty());
+  cv::Mat small, gray, gray3, smaller;
+  cv::resize(photo, small, cv::Size(150, 100), 0, 0, cv::INTER_AREA);
+  cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(gray, gray3, cv::COLOR_GRAY2BGR);
+  cv::resize(gray, smaller, cv::Size(90, 70), 0, 0, cv::INTER_AREA);
+  const std::string in = run_->file("batch-in"), out = run_->file("batch-out");
+  g_mkdir_with_parents(in.c_str(), 0700);
+  ASSERT_TRUE(cv::imwrite(in + "/a.png", gray3));    // gray pixels, RGB
+  ASSERT_TRUE(cv::imwrite(in + "/b.jpg", smaller));  // gray-mode JPEG
+  spit(in + "/notes.txt", "not an image\n");
+  ASSERT_EQ(coloured_fraction(gray3), 0.0);
+
+  const std::string script =
+    "cat " + env("COLORIZE_PLUGIN_CASES") + "/colorize-folder-gimp3.py\n"
+    "  echo \"colorize_folder('" + in + "', '" + out + "')\"";
+  int status = 0;
+  const std::string log =
+    run_->run("profile", "", "C.UTF-8", "", &status, script);
+  EXPECT_EQ(status, 0) << log;
+  const std::pair<const char *, cv::Size> outputs[] = {
+    {"a.png", gray3.size()}, {"b.jpg", smaller.size()}};
+  for (const auto &[name, size] : outputs) {
+    // IMREAD_COLOR: a gray file comes back with R == G == B
+    cv::Mat result = cv::imread(out + "/" + name, cv::IMREAD_COLOR);
+    ASSERT_FALSE(result.empty()) << name << " was not written:\n" << log;
+    EXPECT_EQ(result.size(), size) << name;
+    EXPECT_GT(coloured_fraction(result), 0.5) << name << " is not coloured";
+  }
+  EXPECT_FALSE(g_file_test((out + "/notes.txt").c_str(), G_FILE_TEST_EXISTS));
 }
 
 }  // namespace
