@@ -185,3 +185,20 @@ colorize_dialog (GimpProcedure       *procedure,
   gtk_widget_destroy (dialog);
   return ok;
 }
+
+gchar *
+colorize_config_model_path (GimpProcedureConfig *config)
+{
+  GFile *file = NULL;
+  gchar *path = NULL;
+
+  g_object_get (config, "model-file", &file, NULL);
+  if (file)
+    {
+      path = g_file_get_path (file);
+      if (! path)  /* a URI GIO cannot map to a local path */
+        path = g_file_get_uri (file);
+      g_object_unref (file);
+    }
+  return path;
+}

@@ -269,50 +269,46 @@ colorize_run (GimpProcedure        *procedure,
                                            NULL);
 }
 
-gchar *
-colorize_config_model_path (GimpProcedureConfig *config)
-{
-  GFile *file = NULL;
-  gchar *path = NULL;
-
-  g_object_get (config, "model-file", &file, NULL);
-  if (file)
-    {
-      path = g_file_get_path (file);
-      if (! path)  /* a URI GIO cannot map to a local path */
-        path = g_file_get_uri (file);
-      g_object_unref (file);
-    }
-  return path;
-}
-
+/* libgimp 3.0 tells a plug-in nothing of a cancel in the status bar:
+ * GIMP itself answers the call with "Cancelled" and ends the plug-in
+ * (closing its undo group). The layer is then as it was: the shadow
+ * buffer is never merged and a new layer is not yet in the image (see
+ * new_color_layer); only a gray image's conversion to RGB remains. */
 static gboolean
 progress_cb (gdouble fraction, gpointer user_data G_GNUC_UNUSED)
 {
   gimp_progress_update (fraction);
-  return TRUE;  /* GIMP ends the plug-in itself on cancel */
+  return TRUE;
 }
 
-/* A transparent RGBA layer above `drawable`, same size and offsets, in
- * LCh color mode, inserted into the image. */
+/* A transparent RGBA layer the size of `drawable`, in LCh color mode,
+ * not yet in the image: insert_above() puts it there once its colours
+ * are written. */
 static GimpLayer *
-add_color_layer (GimpImage *image, GimpDrawable *drawable)
+new_color_layer (GimpImage *image, GimpDrawable *drawable)
 {
-  gint       off_x, off_y;
   GimpLayer *layer = gimp_layer_new (image, _("Colorized"),
                                      gimp_drawable_get_width (drawable),
                                      gimp_drawable_get_height (drawable),
                                      GIMP_RGBA_IMAGE, 100.0,
                                      GIMP_LAYER_MODE_LCH_COLOR);
 
-  gimp_drawable_get_offsets (drawable, &off_x, &off_y);
-  gimp_layer_set_offsets (layer, off_x, off_y);
+  gimp_drawable_fill (GIMP_DRAWABLE (layer), GIMP_FILL_TRANSPARENT);
+  return layer;
+}
+
+/* Inserts `layer` into the image above `drawable`, at its offsets. */
+static void
+insert_above (GimpImage *image, GimpLayer *layer, GimpDrawable *drawable)
+{
+  gint off_x, off_y;
+
   gimp_image_insert_layer (image, layer,
                            GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
                            gimp_image_get_item_position (image,
                                                          GIMP_ITEM (drawable)));
-  gimp_drawable_fill (GIMP_DRAWABLE (layer), GIMP_FILL_TRANSPARENT);
-  return layer;
+  gimp_drawable_get_offsets (drawable, &off_x, &off_y);
+  gimp_layer_set_offsets (layer, off_x, off_y);
 }
 
 static gboolean
@@ -358,7 +354,7 @@ colorize_apply (GimpImage            *image,
   src = gimp_drawable_get_buffer (drawable);
   if (output == COLORIZE_OUTPUT_NEW_LAYER)
     {
-      layer = add_color_layer (image, drawable);
+      layer = new_color_layer (image, drawable);
       dst = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));
       if (! gimp_selection_is_empty (image))
         {
@@ -383,10 +379,9 @@ colorize_apply (GimpImage            *image,
   if (layer)
     {
       if (ok)
-        gimp_drawable_update (GIMP_DRAWABLE (layer),
-                              roi.x, roi.y, roi.width, roi.height);
+        insert_above (image, layer, drawable);
       else
-        gimp_image_remove_layer (image, layer);
+        gimp_item_delete (GIMP_ITEM (layer));
     }
   else if (ok)
     {

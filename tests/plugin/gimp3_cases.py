@@ -278,6 +278,37 @@ def case_new_layer():
     expect_colorized(before_l, merged, 1.0, 5.0)
 
 
+def case_new_layer_offsets():
+    """new-layer on an offset layer with a selection: the new layer sits at
+    the layer's offsets, its colours only where the selection is."""
+    _, photo = photo_image()
+    image = Gimp.Image.new(200, 150, Gimp.ImageBaseType.RGB)
+    layer = Gimp.Layer.new_from_drawable(photo, image)
+    image.insert_layer(layer, None, 0)
+    layer.set_offsets(30, 20)
+    before = pixels(layer)
+    # image (0,0)-(80,60) = layer (0,0)-(50,40)
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, 80, 60)
+    colorize_ok(image, layer, output='new-layer')
+    layers = image.get_layers()
+    assert len(layers) == 2 and layers[1] == layer, \
+        'layers %s' % [l.get_name() for l in layers]
+    top = layers[0]
+    assert top.get_mode() == Gimp.LayerMode.LCH_COLOR, top.get_mode()
+    offsets = tuple(top.get_offsets())[-2:]
+    assert offsets == (30, 20), 'new layer at %s' % (offsets,)
+    assert (top.get_width(), top.get_height()) == (W, H), \
+        'new layer is %dx%d' % (top.get_width(), top.get_height())
+    assert pixels(layer) == before, 'the original layer changed'
+    alpha = pixels(top)[3::4]
+    shown = [i for i in range(W * H) if alpha[i] > 0]
+    outside = [i for i in shown if not (i % W < 50 and i // W < 40)]
+    assert not outside, '%d new-layer pixels outside the selection' \
+        % len(outside)
+    assert len(shown) > 50 * 40 // 2, \
+        'only %d of %d selected pixels coloured' % (len(shown), 50 * 40)
+
+
 def expect_failure(model, words):
     image, layer = photo_image()
     before = pixels(layer)
@@ -311,6 +342,7 @@ CASES = [
     ('graymode', case_graymode),
     ('rgb16', case_rgb16),
     ('new-layer', case_new_layer),
+    ('new-layer-offsets', case_new_layer_offsets),
     ('missing-model', case_missing_model),
     ('garbage-model', case_garbage_model),
 ]

@@ -238,6 +238,10 @@ TEST_F(Gimp3Plugin, NewLayerModeAddsAnLchColorLayer) {
   expect_ok("new-layer");
 }
 
+TEST_F(Gimp3Plugin, NewLayerSitsAtTheLayersOffsetsColouredInTheSelection) {
+  expect_ok("new-layer-offsets");
+}
+
 TEST_F(Gimp3Plugin, BadModelFailsWithMessageAndLeavesLayerUntouched) {
   expect_ok("missing-model");
   expect_ok("garbage-model");
@@ -317,6 +321,25 @@ TEST_F(Gimp3Plugin, BatchSnippetColorizesAFolderWithTheDefaultModel) {
     EXPECT_GT(coloured_fraction(result), 0.5) << name << " is not coloured";
   }
   EXPECT_FALSE(g_file_test((out + "/notes.txt").c_str(), G_FILE_TEST_EXISTS));
+}
+
+// plugin/README.md shows the batch snippet the test above runs: the same
+// text (no GIMP needed).
+TEST(Gimp3Readme, ShowsTheTestedBatchSnippet) {
+  const std::string cases = env("COLORIZE_PLUGIN_CASES");
+  gchar *readme = nullptr, *snippet = nullptr;
+  ASSERT_TRUE(g_file_get_contents((cases + "/../../plugin/README.md").c_str(),
+                                  &readme, nullptr, nullptr));
+  ASSERT_TRUE(g_file_get_contents(
+    (cases + "/colorize-folder-gimp3.py").c_str(), &snippet, nullptr,
+    nullptr));
+  const std::string text = readme, code = snippet;
+  g_free(readme);
+  g_free(snippet);
+  EXPECT_NE(text.find("```python\n" + code + "```\n"), std::string::npos)
+    << "plugin/README.md does not show tests/plugin/colorize-folder-gimp3.py";
+  EXPECT_NE(text.find("cat tests/plugin/colorize-folder-gimp3.py\n"),
+            std::string::npos);
 }
 
 }  // namespace
