@@ -309,6 +309,24 @@ def case_new_layer_offsets():
         'only %d of %d selected pixels coloured' % (len(shown), 50 * 40)
 
 
+def case_killed():
+    """Run with COLORIZE_TEST_EXIT_AT=0.5 (not part of "all"): the plug-in
+    ends half-way, as when GIMP ends it on a cancel; the layer is as it
+    was and no new layer is left behind."""
+    for output in ('replace', 'new-layer'):
+        image, layer = photo_image()
+        image.scale(W, 8 * H)  # several 256-row strips
+        layer = image.get_layers()[0]
+        before = pixels(layer)
+        status, message = colorize(image, layer, output=output)
+        assert status != Gimp.PDBStatusType.SUCCESS, \
+            '%s: the plug-in was not ended' % output
+        assert pixels(layer) == before, '%s: the layer changed' % output
+        layers = image.get_layers()
+        assert len(layers) == 1, '%s: %d layers left' % (output, len(layers))
+        print('killed %s: status %s, %s' % (output, status, message))
+
+
 def expect_failure(model, words):
     image, layer = photo_image()
     before = pixels(layer)
@@ -347,9 +365,14 @@ CASES = [
     ('garbage-model', case_garbage_model),
 ]
 
+# run only when named
+OPT_IN = [
+    ('killed', case_killed),
+]
+
 wanted = os.environ.get('COLORIZE_T_CASES', '')
-for name, case in CASES:
-    if wanted and name not in wanted.split(','):
+for name, case in CASES + OPT_IN:
+    if (wanted or (name, case) in OPT_IN) and name not in wanted.split(','):
         continue
     try:
         case()

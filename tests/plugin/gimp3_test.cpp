@@ -111,7 +111,8 @@ class Gimp3Run {
   // ("" = gimp3_cases.py).
   std::string run(const std::string &profile, const std::string &cases,
                   const std::string &lang, const std::string &locpath,
-                  int *exit_status, const std::string &script = "") {
+                  int *exit_status, const std::string &script = "",
+                  const std::string &exit_at = "") {
     const std::string home = dir_.file(profile);
     for (const char *sub : {"", "/gimp", "/config", "/cache", "/tmp"})
       g_mkdir_with_parents((home + sub).c_str(), 0700);
@@ -141,6 +142,10 @@ class Gimp3Run {
       envp = g_environ_unsetenv(envp, name);
     if (!locpath.empty())
       envp = g_environ_setenv(envp, "LOCPATH", locpath.c_str(), TRUE);
+    // the plug-in ends itself at this progress fraction (plugin-gimp3.c)
+    if (!exit_at.empty())
+      envp = g_environ_setenv(envp, "COLORIZE_TEST_EXIT_AT", exit_at.c_str(),
+                              TRUE);
 
     // python-fu-eval reads the script from stdin ("-b -")
     const std::string timeout = std::to_string(kGimpTimeoutSeconds);
@@ -270,6 +275,15 @@ TEST_F(Gimp3Plugin, ErrorMessageIsTranslatedToGerman) {
   EXPECT_NE(log.find("CASE missing-model ok"), std::string::npos) << log;
   EXPECT_NE(log.find("MESSAGE Die Modelldatei „" + run_->missing_model() +
                      "“ existiert nicht."), std::string::npos) << log;
+}
+
+// GIMP ends a plug-in on a cancel in the status bar; the plug-in ending
+// half-way (COLORIZE_TEST_EXIT_AT) stands in for that.
+TEST_F(Gimp3Plugin, PluginEndedHalfWayLeavesTheImageAsItWas) {
+  int status = 0;
+  const std::string log =
+    run_->run("profile", "killed", "C.UTF-8", "", &status, "", "0.5");
+  EXPECT_NE(log.find("CASE killed ok\n"), std::string::npos) << log;
 }
 
 // Share of the pixels of a BGR image whose channels differ by more than
