@@ -275,13 +275,18 @@ TEST_F(TrainerTest, EvalPrintsModelAndGrayscaleBaseline) {
   ::testing::internal::CaptureStdout();
   std::string err;
   const int rc = run_cli({"eval", "--model", out_.file("model.pt"), "--data", data_.path(), "--resolution", "32",
-                          "--threads", "1", "--max-images", "3"},
+                          "--threads", "1", "--max-images", "3", "--grid", out_.file("grid.png"), "--grid-count", "2"},
                          &err);
   const std::string out = ::testing::internal::GetCapturedStdout();
   ASSERT_EQ(rc, 0) << err;
   EXPECT_NE(out.find("3 photos"), std::string::npos) << out;
   EXPECT_NE(out.find("grayscale (a=b=0)"), std::string::npos) << out;
   EXPECT_NE(out.find("originals"), std::string::npos) << out;
+  const cv::Mat grid = cv::imread(out_.file("grid.png"));
+  ASSERT_FALSE(grid.empty());
+  EXPECT_GE(grid.rows, 3 * 192);
+  EXPECT_GE(grid.cols, 2 * 192);
+  EXPECT_LT(grid.cols, 3 * 192);
 }
 
 TEST(TrainerData, BatchesDependOnSeedAndIndexNotOnWorkers) {

@@ -8,10 +8,23 @@
 
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
+#include "data.h"
 #include "metrics.h"
+#include "report.h"
 #include "train.h"
 
 namespace colorize::train {
+namespace {
+
+/// Grid cells are square centre crops of this side.
+constexpr int kGridCell = 192;
+
+std::string fs_name(const std::string &path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
 
 int run_eval(const EvalOptions &o) {
   std::vector<std::string> paths = list_images(o.data_dir);
@@ -29,6 +42,7 @@ int run_eval(const EvalOptions &o) {
   ScoreSums model_sums, gray_sums;
   double original_colorfulness = 0;
   int skipped = 0;
+  std::vector<std::vector<cv::Mat>> grid_rows(3);
   for (const auto &path : paths) {
     if (o.max_images > 0 && model_sums.n >= o.max_images) break;
     cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
@@ -46,6 +60,11 @@ int run_eval(const EvalOptions &o) {
     model_sums.add(score(img, result));
     gray_sums.add(score(img, grayscale_bgr8(img)));
     original_colorfulness += colorfulness(img);
+    if (!o.grid.empty() && int(grid_rows[0].size()) < o.grid_count) {
+      grid_rows[0].push_back(center_crop(img, kGridCell));
+      grid_rows[1].push_back(center_crop(grayscale_bgr8(img), kGridCell));
+      grid_rows[2].push_back(center_crop(result, kGridCell));
+    }
   }
   if (model_sums.n == 0) throw UsageError(o.data_dir + ": no usable colour photos");
   const Scores m = model_sums.mean(), g = gray_sums.mean();
@@ -57,6 +76,10 @@ int run_eval(const EvalOptions &o) {
   std::printf("%-22s %10.2f %10.2f %14.1f\n", "grayscale (a=b=0)", g.psnr, g.delta_ab, g.colorfulness);
   std::printf("%-22s %10s %10s %14.1f\n", "originals", "-", "-", original_colorfulness / model_sums.n);
   std::fflush(stdout);
+  if (!o.grid.empty()) {
+    const std::string caption = fs_name(o.model) + ", working resolution " + std::to_string(resolution);
+    write_image_atomic(o.grid, sample_grid({grid_rows}, {"held-out photos"}, {"real", "input", "result"}, caption));
+  }
   return 0;
 }
 

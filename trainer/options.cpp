@@ -189,7 +189,7 @@ ExportOptions parse_export_options(int argc, char **argv) {
 
 EvalOptions parse_eval_options(int argc, char **argv) {
   EvalOptions o;
-  StringArg model, data, device;
+  StringArg model, data, device, grid;
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model.value, "Model file", "FILE"},
       {"data", 'd', 0, G_OPTION_ARG_FILENAME, &data.value, "Folder of colour photos", "DIR"},
@@ -197,6 +197,8 @@ EvalOptions parse_eval_options(int argc, char **argv) {
       {"device", 0, 0, G_OPTION_ARG_STRING, &device.value, "auto (default), cpu or cuda", "NAME"},
       {"threads", 't', 0, G_OPTION_ARG_INT, &o.threads, "LibTorch threads (default: all cores)", "N"},
       {"max-images", 0, 0, G_OPTION_ARG_INT, &o.max_images, "Evaluate at most N photos", "N"},
+      {"grid", 0, 0, G_OPTION_ARG_FILENAME, &grid.value, "Also write a sample grid (real / grayscale / result)", "FILE"},
+      {"grid-count", 0, 0, G_OPTION_ARG_INT, &o.grid_count, "Photos in the grid (default 8)", "N"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   parse("eval - compare a model with the grayscale baseline",
         "Colorizes grayscale versions of colour photos and prints PSNR, mean Delta E (a,b) and\n"
@@ -204,7 +206,9 @@ EvalOptions parse_eval_options(int argc, char **argv) {
   model.copy_to(o.model);
   data.copy_to(o.data_dir);
   device.copy_to(o.device);
+  grid.copy_to(o.grid);
   require(!o.model.empty(), "--model FILE is required");
+  require(o.grid_count >= 1 && o.grid_count <= 32, "--grid-count must be in 1..32");
   require(!o.data_dir.empty(), "--data DIR is required");
   require(o.resolution >= 0, "--resolution must not be negative");
   require(o.threads >= 0 && o.max_images >= 0, "--threads and --max-images must not be negative");

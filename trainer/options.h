@@ -74,6 +74,8 @@ struct EvalOptions {
   std::string device = "auto";
   int threads = 0;
   int max_images = 0;
+  std::string grid;           ///< write a real / grayscale / result grid here
+  int grid_count = 8;         ///< photos in the grid (the first ones)
 };
 
 /// argv[0] = program name, the subcommand word already removed. Throws
