@@ -69,7 +69,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
   TrainOptions o;
   StringArg data, val, out, gan, space, arch, device, name, license;
   gint64 seed = o.seed;
-  gint epochs = -1, pretrain = -1;
+  gint epochs = -1, pretrain = -1, decay = -1;
   gboolean resume = FALSE, quiet = FALSE, half = FALSE;
   GOptionEntry entries[] = {
       {"data", 'd', 0, G_OPTION_ARG_FILENAME, &data.value, "Folder of colour photos (searched recursively)", "DIR"},
@@ -80,7 +80,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Batch size (default 16)", "N"},
       {"epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Total epochs, pre-training included (default 50)", "N"},
       {"pretrain-epochs", 0, 0, G_OPTION_ARG_INT, &pretrain, "First epochs train the generator with L1 only (default 0)", "N"},
-      {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &o.decay_epochs, "Last epochs decay the learning rate linearly to 0 (default 0)", "N"},
+      {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &decay, "Last epochs decay the learning rate linearly to 0 (default 0)", "N"},
       {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &o.lr, "Adam learning rate (default 2e-4)", "X"},
       {"lambda", 0, 0, G_OPTION_ARG_DOUBLE, &o.lambda_l1, "Weight of the L1 loss (default 100)", "X"},
       {"gan-loss", 0, 0, G_OPTION_ARG_STRING, &gan.value, "Adversarial loss: bce (default) or lsgan", "NAME"},
@@ -98,7 +98,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"samples-every", 0, 0, G_OPTION_ARG_INT, &o.samples_every, "Write a sample grid every N epochs (default 5, 0 = never)", "N"},
       {"num-samples", 0, 0, G_OPTION_ARG_INT, &o.num_samples, "Images per block of the sample grid (default 6)", "N"},
       {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Export model.pt with float16 parameters (half the size)", nullptr},
-      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs and run-time options may be changed)", nullptr},
+      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs, --decay-epochs and run-time options may be changed)", nullptr},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only warnings, errors and the final summary", nullptr},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name written into the exported file", "TEXT"},
       {"license", 0, 0, G_OPTION_ARG_STRING, &license.value, "License written into the exported file", "TEXT"},
@@ -127,6 +127,8 @@ TrainOptions parse_train_options(int argc, char **argv) {
   if (o.epochs_given) o.epochs = epochs;
   o.pretrain_given = pretrain != -1;
   if (o.pretrain_given) o.pretrain_epochs = pretrain;
+  o.decay_given = decay != -1;
+  if (o.decay_given) o.decay_epochs = decay;
   o.resume = resume;
   o.quiet = quiet;
   o.half = half;

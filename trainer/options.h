@@ -33,6 +33,7 @@ struct TrainOptions {
   int pretrain_epochs = 0;    ///< first epochs: L1 only, no discriminator
   bool pretrain_given = false;  ///< --pretrain-epochs on the command line (overrides the checkpoint's on resume)
   int decay_epochs = 0;       ///< last epochs: learning rate decays linearly
+  bool decay_given = false;   ///< --decay-epochs on the command line (overrides the checkpoint's on resume)
   double lr = 2e-4;
   double beta1 = 0.5;
   double beta2 = 0.999;

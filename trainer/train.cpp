@@ -105,6 +105,7 @@ void load_data(const TrainOptions &o, const WarnFn &warn, std::vector<Photo> &tr
 TrainOptions merge_resume(const TrainOptions &cli, TrainOptions saved) {
   if (cli.epochs_given) saved.epochs = cli.epochs;
   if (cli.pretrain_given) saved.pretrain_epochs = cli.pretrain_epochs;
+  if (cli.decay_given) saved.decay_epochs = cli.decay_epochs;
   saved.out_dir = cli.out_dir;
   saved.device = cli.device;
   saved.threads = cli.threads;
