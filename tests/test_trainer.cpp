@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -330,4 +331,91 @@ TEST(TrainerSchedule, LearningRateDecaysLinearlyOverTheLastEpochs) {
   EXPECT_DOUBLE_EQ(ct::learning_rate(o, 9), 0.2);
   o.decay_epochs = 0;
   EXPECT_DOUBLE_EQ(ct::learning_rate(o, 9), 1.0);
+}
+
+namespace {
+
+/// An Adam state file laid out like torch::save's, with the parameter keys
+/// written as LibTorch 1.x writes them (hex addresses of another process).
+void write_adam_file(const std::string &path, const std::vector<torch::Tensor> &exp_avg, int64_t step) {
+  torch::serialize::OutputArchive archive;
+  archive.write("pytorch_version", c10::IValue(std::string("1.5.0")));
+  torch::serialize::OutputArchive state(archive.compilation_unit()), groups(archive.compilation_unit()),
+      group(archive.compilation_unit()), options(archive.compilation_unit());
+  group.write("params/size", torch::tensor(int64_t(exp_avg.size())));
+  for (size_t k = 0; k < exp_avg.size(); ++k) {
+    const std::string key = "0x7f3a" + std::to_string(1000 + k);
+    torch::serialize::OutputArchive moments(archive.compilation_unit());
+    torch::optim::AdamParamState s;
+    s.step(step);
+    s.exp_avg(exp_avg[k]);
+    s.exp_avg_sq(exp_avg[k] * exp_avg[k]);
+    s.serialize(moments);
+    state.write(key, moments);
+    group.write("params/" + std::to_string(k), c10::IValue(key));
+  }
+  torch::optim::AdamOptions(1e-3).serialize(options);
+  group.write("options", options);
+  groups.write("param_groups/size", torch::tensor(int64_t(1)));
+  groups.write("param_groups/0", group);
+  archive.write("state", state);
+  archive.write("param_groups", groups);
+  archive.save_to(path);
+}
+
+}  // namespace
+
+TEST(TrainerCheckpoint, AdamMomentsAreRestoredByPositionWhateverTheSavedKeys) {
+  TempDir dir;
+  std::vector<torch::Tensor> params = {torch::zeros({2, 3}, torch::requires_grad()),
+                                       torch::zeros({4}, torch::requires_grad())};
+  torch::optim::Adam opt(params, torch::optim::AdamOptions(2e-4));
+  const std::vector<torch::Tensor> saved = {torch::rand({2, 3}), torch::rand({4})};
+  write_adam_file(dir.file("opt.pt"), saved, 42);
+  ct::load_adam(opt, dir.file("opt.pt"));
+  ASSERT_EQ(opt.state().size(), 2u);
+  for (size_t k = 0; k < params.size(); ++k) {
+    bool found = false;
+    for (const auto &[key, value] : opt.state()) {
+      auto &s = static_cast<torch::optim::AdamParamState &>(*value);
+      if (!s.exp_avg().sizes().equals(params[k].sizes())) continue;
+      found = true;
+      EXPECT_TRUE(torch::equal(s.exp_avg(), saved[k]));
+      EXPECT_TRUE(torch::equal(s.exp_avg_sq(), saved[k] * saved[k]));
+      EXPECT_EQ(s.step(), 42);
+    }
+    EXPECT_TRUE(found) << "parameter " << k;
+  }
+  // The next step builds on the restored moments and step count (Adam,
+  // beta = (0.9, 0.999) by default, eps 1e-8, step 43).
+  params[1].mutable_grad() = torch::ones({4});
+  params[0].mutable_grad() = torch::ones({2, 3});
+  opt.step();
+  const auto m = 0.9 * saved[1] + 0.1, v = 0.999 * saved[1] * saved[1] + 0.001;
+  const double c1 = 1 - std::pow(0.9, 43), c2 = 1 - std::pow(0.999, 43);
+  const auto expected = -2e-4 * (m / c1) / ((v / c2).sqrt() + 1e-8);
+  EXPECT_TRUE(torch::allclose(params[1].detach(), expected, 1e-4, 1e-9)) << params[1] << expected;
+}
+
+TEST(TrainerCheckpoint, AdamStateOfAnotherNetworkIsRefusedNamingTheFile) {
+  TempDir dir;
+  std::vector<torch::Tensor> params = {torch::zeros({2, 3}, torch::requires_grad())};
+  torch::optim::Adam opt(params, torch::optim::AdamOptions(2e-4));
+  write_adam_file(dir.file("two.pt"), {torch::rand({2, 3}), torch::rand({4})}, 1);
+  try {
+    ct::load_adam(opt, dir.file("two.pt"));
+    FAIL() << "no error";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("two.pt: optimizer state is for 2 parameters, the network has 1"),
+              std::string::npos)
+        << e.what();
+  }
+  write_adam_file(dir.file("shape.pt"), {torch::rand({3, 2})}, 1);
+  try {
+    ct::load_adam(opt, dir.file("shape.pt"));
+    FAIL() << "no error";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("shape.pt: optimizer state of parameter 0 does not match"), std::string::npos)
+        << e.what();
+  }
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <type_traits>
 
 namespace fs = std::filesystem;
 
@@ -41,6 +42,19 @@ std::vector<fs::path> checkpoints(const std::string &out_dir) {
 }
 
 std::string file_in(const std::string &dir, const char *name) { return (fs::path(dir) / name).string(); }
+
+/// The key of `param` in the optimizer's state map: its TensorImpl address,
+/// as a string in LibTorch 1.x and as a pointer in 2.x.
+template <typename Key>
+Key state_key(const torch::Tensor &param) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream s;
+    s << param.unsafeGetTensorImpl();
+    return s.str();
+  } else {
+    return Key(param.unsafeGetTensorImpl());
+  }
+}
 
 }  // namespace
 
@@ -100,6 +114,42 @@ void save_checkpoint(const std::string &out_dir, const TrainState &state, Nets &
     for (const char *f : {kDiscriminatorFile, kOptGFile, kOptDFile, kRngFile}) fs::remove(dirs[i] / f);
 }
 
+void load_adam(torch::optim::Adam &opt, const std::string &path) {
+  torch::serialize::InputArchive archive, state, groups;
+  archive.load_from(path);
+  archive.read("state", state);
+  archive.read("param_groups", groups);
+  torch::Tensor n_groups;
+  groups.read("param_groups/size", n_groups);
+  if (n_groups.item<int64_t>() != int64_t(opt.param_groups().size()))
+    throw std::runtime_error(path + ": optimizer state has " + std::to_string(n_groups.item<int64_t>()) +
+                             " parameter groups, the network needs " + std::to_string(opt.param_groups().size()));
+  using Key = typename std::decay_t<decltype(opt.state())>::key_type;
+  for (size_t i = 0; i < opt.param_groups().size(); ++i) {
+    torch::serialize::InputArchive group;
+    groups.read("param_groups/" + std::to_string(i), group);
+    const std::vector<torch::Tensor> &params = opt.param_groups()[i].params();
+    torch::Tensor size;
+    group.read("params/size", size);
+    if (size.item<int64_t>() != int64_t(params.size()))
+      throw std::runtime_error(path + ": optimizer state is for " + std::to_string(size.item<int64_t>()) +
+                               " parameters, the network has " + std::to_string(params.size()));
+    for (size_t k = 0; k < params.size(); ++k) {
+      c10::IValue key;
+      group.read("params/" + std::to_string(k), key);
+      torch::serialize::InputArchive saved;
+      if (!state.try_read(key.toStringRef(), saved)) continue;  // no step taken yet
+      auto moments = std::make_unique<torch::optim::AdamParamState>();
+      moments->serialize(saved);
+      if (!moments->exp_avg().sizes().equals(params[k].sizes()))
+        throw std::runtime_error(path + ": optimizer state of parameter " + std::to_string(k) +
+                                 " does not match the network (shape " + c10::str(moments->exp_avg().sizes()) +
+                                 ", parameter " + c10::str(params[k].sizes()) + ")");
+      opt.state()[state_key<Key>(params[k])] = std::move(moments);
+    }
+  }
+}
+
 TrainState load_state(const std::string &dir) {
   const std::string path = file_in(dir, kStateFile);
   return state_from_json(read_file(path), path);
@@ -118,8 +168,8 @@ torch::jit::Module load_generator(const std::string &dir) { return load_module(f
 void load_training_parts(const std::string &dir, Nets &nets) {
   torch::Tensor rng;
   try {
-    torch::load(*nets.opt_g, file_in(dir, kOptGFile));
-    if (nets.d) torch::load(*nets.opt_d, file_in(dir, kOptDFile));
+    load_adam(*nets.opt_g, file_in(dir, kOptGFile));
+    if (nets.d) load_adam(*nets.opt_d, file_in(dir, kOptDFile));
     torch::load(rng, file_in(dir, kRngFile));
   } catch (const c10::Error &e) {
     throw std::runtime_error(dir + ": cannot load the optimizer or RNG state: " + e.what_without_backtrace());

@@ -49,6 +49,14 @@ torch::jit::Module load_generator(const std::string &dir);
 /// (the optimizers must be constructed over the loaded modules' parameters).
 void load_training_parts(const std::string &dir, Nets &nets);
 
+/// Adam's per-parameter moments from a file written by torch::save, matched
+/// to `opt`'s parameters by position. LibTorch's own loader matches the saved
+/// TensorImpl address strings, which 1.x writes in hex and 2.x parses as
+/// decimal, so a 1.x checkpoint resumed by a 2.x build would lose or mismatch
+/// its moments. Hyper-parameters are not read (the trainer sets them).
+/// Throws std::runtime_error naming `path` when the state does not fit.
+void load_adam(torch::optim::Adam &opt, const std::string &path);
+
 /// colorize.json content for a generator trained as described by `state`.
 ModelInfo model_info(const TrainState &state, const std::string &name, const std::string &license);
 
