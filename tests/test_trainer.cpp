@@ -13,6 +13,11 @@
 #include <string>
 #include <vector>
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -162,6 +167,70 @@ TEST_F(TrainerTest, ResumeReproducesUninterruptedRun) {
   const std::string a = ct::checkpoint_dir(out_.path(), 3), b = ct::checkpoint_dir(other.path(), 3);
   expect_same_parameters(ct::load_generator(a), ct::load_generator(b));
   expect_same_parameters(torch::jit::load(a + "/discriminator.pt"), torch::jit::load(b + "/discriminator.pt"));
+}
+
+namespace {
+
+pid_t spawn(const std::vector<std::string> &args) {
+  std::vector<char *> argv;
+  for (const auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0) << argv[0];
+  return pid;
+}
+
+/// colorize-train command line equivalent to tiny_options(), `epochs` long.
+std::vector<std::string> tiny_command(const std::string &data, const std::string &out, int epochs) {
+  const char *exe = std::getenv("COLORIZE_TRAIN");
+  return {exe ? exe : "colorize-train", "--data", data, "--out", out, "--size", "32", "--depth", "3",
+          "--width", "8", "--disc-width", "8", "--disc-layers", "2", "--batch", "2",
+          "--epochs", std::to_string(epochs), "--pretrain-epochs", "1", "--threads", "1", "--workers", "2",
+          "--val-fraction", "0.34", "--samples-every", "0", "--num-samples", "2", "--seed", "7",
+          "--device", "cpu", "--quiet"};
+}
+
+}  // namespace
+
+TEST_F(TrainerTest, ResumeAfterKillNineReproducesUninterruptedRun) {
+  ASSERT_NE(std::getenv("COLORIZE_TRAIN"), nullptr) << "COLORIZE_TRAIN is not set (run the tests with meson test)";
+  const int epochs = 16;
+  int status = 0;
+  const pid_t full = spawn(tiny_command(data_.path(), out_.path(), epochs));
+  ASSERT_EQ(waitpid(full, &status, 0), full);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "uninterrupted run failed, status " << status;
+
+  // SIGKILL as soon as the second checkpoint is complete: the process is
+  // then somewhere in epochs 3..16, training or writing a checkpoint.
+  TempDir killed;
+  const pid_t pid = spawn(tiny_command(data_.path(), killed.path(), epochs));
+  const fs::path second = fs::path(ct::checkpoint_dir(killed.path(), 2)) / "state.json";
+  bool exited = false;
+  while (!fs::exists(second) && !exited) {
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+    usleep(1000);
+  }
+  ASSERT_FALSE(exited) << "the run ended before its second checkpoint, status " << status;
+  kill(pid, SIGKILL);
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the run ended before it was killed";
+  const int done = ct::load_state(ct::latest_checkpoint(killed.path())).epoch;
+  ASSERT_GE(done, 2);
+  ASSERT_LT(done, epochs) << "the run had finished when it was killed";
+
+  const char *exe = std::getenv("COLORIZE_TRAIN");
+  const pid_t resumed = spawn({exe, "--out", killed.path(), "--resume", "--quiet"});
+  ASSERT_EQ(waitpid(resumed, &status, 0), resumed);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "resumed run failed, status " << status;
+  const std::string a = ct::checkpoint_dir(out_.path(), epochs), b = ct::checkpoint_dir(killed.path(), epochs);
+  expect_same_parameters(ct::load_generator(a), ct::load_generator(b));
+  expect_same_parameters(torch::jit::load(a + "/discriminator.pt"), torch::jit::load(b + "/discriminator.pt"));
+  // losses.csv has each epoch once, although epochs after the last
+  // checkpoint ran twice.
+  std::ifstream csv(killed.file("losses.csv"));
+  int lines = 0;
+  for (std::string line; std::getline(csv, line);) ++lines;
+  EXPECT_EQ(lines, epochs + 1);
 }
 
 TEST_F(TrainerTest, ExportLoadsInCoreWithSameOutputAndValidMetadata) {

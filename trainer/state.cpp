@@ -72,6 +72,7 @@ void add_options(JsonBuilder *b, const TrainOptions &o) {
   add(b, "disc_width", o.disc_width);
   add(b, "disc_layers", o.disc_layers);
   add(b, "seed", int64_t(o.seed));
+  add(b, "threads", o.threads);
   add(b, "val_fraction", o.val_fraction);
   add(b, "max_images", o.max_images);
   add(b, "samples_every", o.samples_every);
@@ -199,6 +200,7 @@ TrainState state_from_json(const std::string &text, const std::string &origin) {
   t.disc_width = get(o, "disc_width", t.disc_width);
   t.disc_layers = get(o, "disc_layers", t.disc_layers);
   t.seed = get(o, "seed", int64_t(t.seed));
+  t.threads = get(o, "threads", t.threads);
   t.val_fraction = get(o, "val_fraction", t.val_fraction);
   t.max_images = get(o, "max_images", t.max_images);
   t.samples_every = get(o, "samples_every", t.samples_every);

@@ -101,14 +101,16 @@ void load_data(const TrainOptions &o, const WarnFn &warn, std::vector<Photo> &tr
 }
 
 /// Options of a resumed run: the checkpoint's, with the run-time settings
-/// (and --epochs if given) from the command line.
+/// (and --epochs if given) from the command line. The LibTorch thread count
+/// stays the run's unless given: it changes the order of floating-point sums,
+/// so only the same count continues the run bit for bit.
 TrainOptions merge_resume(const TrainOptions &cli, TrainOptions saved) {
   if (cli.epochs_given) saved.epochs = cli.epochs;
   if (cli.pretrain_given) saved.pretrain_epochs = cli.pretrain_epochs;
   if (cli.decay_given) saved.decay_epochs = cli.decay_epochs;
   saved.out_dir = cli.out_dir;
   saved.device = cli.device;
-  saved.threads = cli.threads;
+  if (cli.threads > 0) saved.threads = cli.threads;
   saved.workers = cli.workers;
   saved.quiet = cli.quiet;
   saved.half = cli.half || saved.half;
@@ -139,9 +141,11 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   } else {
     state.options = cli;
   }
+  // The count actually used is recorded, so that --resume keeps it.
+  if (state.options.threads <= 0) state.options.threads = int(std::max(1u, std::thread::hardware_concurrency()));
   const TrainOptions &o = state.options;
   validate(o);
-  torch::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
+  torch::set_num_threads(o.threads);
   const torch::Device device = choose_device(o.device);
   if (const char *opt = std::getenv("COLORIZE_JIT_OPTIMIZE")) torch::jit::setGraphExecutorOptimize(opt[0] != '0');
 
