@@ -2,6 +2,7 @@
 // folder of colour photos, through the same core pipeline the CLI and the
 // plug-in use.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <opencv2/imgcodecs.hpp>
@@ -18,11 +19,6 @@ namespace {
 
 /// Grid cells are square centre crops of this side.
 constexpr int kGridCell = 192;
-
-std::string fs_name(const std::string &path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 }  // namespace
 
@@ -58,11 +54,12 @@ int run_eval(const EvalOptions &o) {
     }
     const cv::Mat result = colorize_image(model, img, infer, apply);
     model_sums.add(score(img, result));
-    gray_sums.add(score(img, grayscale_bgr8(img)));
+    const cv::Mat gray = grayscale_bgr8(img);
+    gray_sums.add(score(img, gray));
     original_colorfulness += colorfulness(img);
     if (!o.grid.empty() && int(grid_rows[0].size()) < o.grid_count) {
       grid_rows[0].push_back(center_crop(img, kGridCell));
-      grid_rows[1].push_back(center_crop(grayscale_bgr8(img), kGridCell));
+      grid_rows[1].push_back(center_crop(gray, kGridCell));
       grid_rows[2].push_back(center_crop(result, kGridCell));
     }
   }
@@ -77,7 +74,7 @@ int run_eval(const EvalOptions &o) {
   std::printf("%-22s %10s %10s %14.1f\n", "originals", "-", "-", original_colorfulness / model_sums.n);
   std::fflush(stdout);
   if (!o.grid.empty()) {
-    const std::string caption = fs_name(o.model) + ", working resolution " + std::to_string(resolution);
+    const std::string caption = std::filesystem::path(o.model).filename().string() + ", working resolution " + std::to_string(resolution);
     write_image_atomic(o.grid, sample_grid({grid_rows}, {"held-out photos"}, {"real", "input", "result"}, caption));
   }
   return 0;

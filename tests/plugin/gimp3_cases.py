@@ -247,15 +247,21 @@ def case_feather():
     assert not over, '%d values beyond the full colorization' % len(over)
 
 
-def case_offsets():
+def offset_photo_image():
+    """The photo as a layer at offsets (30, 20) of a 200x150 image, with the
+    image rectangle (0,0)-(80,60) selected, i.e. layer (0,0)-(50,40)."""
     _, photo = photo_image()
     image = Gimp.Image.new(200, 150, Gimp.ImageBaseType.RGB)
     layer = Gimp.Layer.new_from_drawable(photo, image)
     image.insert_layer(layer, None, 0)
     layer.set_offsets(30, 20)
     before = pixels(layer)
-    # image (0,0)-(80,60) = layer (0,0)-(50,40)
     image.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, 80, 60)
+    return image, layer, before
+
+
+def case_offsets():
+    image, layer, before = offset_photo_image()
     colorize_ok(image, layer)
     changed = changed_pixels(before, pixels(layer), 3)
     outside = [i for i in changed if not (i % W < 50 and i // W < 40)]
@@ -281,14 +287,7 @@ def case_new_layer():
 def case_new_layer_offsets():
     """new-layer on an offset layer with a selection: the new layer sits at
     the layer's offsets, its colours only where the selection is."""
-    _, photo = photo_image()
-    image = Gimp.Image.new(200, 150, Gimp.ImageBaseType.RGB)
-    layer = Gimp.Layer.new_from_drawable(photo, image)
-    image.insert_layer(layer, None, 0)
-    layer.set_offsets(30, 20)
-    before = pixels(layer)
-    # image (0,0)-(80,60) = layer (0,0)-(50,40)
-    image.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, 80, 60)
+    image, layer, before = offset_photo_image()
     colorize_ok(image, layer, output='new-layer')
     layers = image.get_layers()
     assert len(layers) == 2 and layers[1] == layer, \
