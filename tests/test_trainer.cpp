@@ -54,7 +54,7 @@ void make_data_dir(const std::string &dir) {
 /// Options for a tiny, fast, deterministic run.
 ct::TrainOptions tiny_options(const std::string &data, const std::string &out) {
   ct::TrainOptions o;
-  o.data_dir = data;
+  o.data_dirs = {data};
   o.out_dir = out;
   o.size = 32;
   o.depth = 3;
@@ -64,6 +64,7 @@ ct::TrainOptions tiny_options(const std::string &data, const std::string &out) {
   o.batch = 2;
   o.epochs = 3;
   o.pretrain_epochs = 1;
+  o.decay_epochs = 0;
   o.threads = 1;
   o.workers = 2;
   o.val_fraction = 0.34;  // 2 of the 6 photos
@@ -185,7 +186,7 @@ std::vector<std::string> tiny_command(const std::string &data, const std::string
   const char *exe = std::getenv("COLORIZE_TRAIN");
   return {exe ? exe : "colorize-train", "--data", data, "--out", out, "--size", "32", "--depth", "3",
           "--width", "8", "--disc-width", "8", "--disc-layers", "2", "--batch", "2",
-          "--epochs", std::to_string(epochs), "--pretrain-epochs", "1", "--threads", "1", "--workers", "2",
+          "--epochs", std::to_string(epochs), "--pretrain-epochs", "1", "--decay-epochs", "0", "--threads", "1", "--workers", "2",
           "--val-fraction", "0.34", "--samples-every", "0", "--num-samples", "2", "--seed", "7",
           "--device", "cpu", "--quiet"};
 }

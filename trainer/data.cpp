@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "ab_bins.h"
 #include "colorize/color.h"
 
 namespace fs = std::filesystem;
@@ -46,6 +48,41 @@ cv::Mat resize_to(const cv::Mat &img, cv::Size to) {
 }
 
 }  // namespace
+
+std::string source_prefix(const std::string &path) {
+  const std::string stem = fs::path(path).stem().string();
+  const size_t cut = stem.find_first_of("_-");
+  return cut == std::string::npos ? stem : stem.substr(0, cut);
+}
+
+std::vector<std::pair<std::string, double>> parse_prefix_weights(const std::string &text) {
+  std::vector<std::pair<std::string, double>> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    const size_t eq = item.find('=');
+    char *rest = nullptr;
+    const double w = eq == std::string::npos ? -1 : std::strtod(item.c_str() + eq + 1, &rest);
+    if (eq == 0 || eq == std::string::npos || !rest || *rest != '\0' || rest == item.c_str() + eq + 1 ||
+        !(w >= 0 && w <= 100))
+      throw UsageError("--prefix-weight: '" + item + "' is not PREFIX=WEIGHT with a weight in 0..100");
+    out.emplace_back(item.substr(0, eq), w);
+    start = end + 1;
+  }
+  return out;
+}
+
+void apply_prefix_weights(std::vector<Photo> &photos, const std::string &prefix_weights) {
+  const auto weights = parse_prefix_weights(prefix_weights);
+  for (auto &p : photos) {
+    p.weight = 1.0;
+    const std::string prefix = source_prefix(p.path);
+    for (const auto &[name, w] : weights)
+      if (name == prefix) p.weight = w;
+  }
+}
 
 std::vector<std::string> list_images(const std::string &dir) {
   std::error_code ec;
@@ -165,7 +202,13 @@ Example make_example(const cv::Mat &bgr8, Space space) {
   return e;
 }
 
-Batch make_batch(const std::vector<Example> &examples) {
+cv::Mat half_resolution_ab(const Example &e) {
+  cv::Mat half;
+  cv::resize(e.y, half, cv::Size(e.y.cols / 2, e.y.rows / 2), 0, 0, cv::INTER_AREA);
+  return denormalize_ab(half, Normalization{});
+}
+
+Batch make_batch(const std::vector<Example> &examples, bool class_targets) {
   Batch b;
   b.n = int(examples.size());
   if (b.n == 0) return b;
@@ -184,13 +227,22 @@ Batch make_batch(const std::vector<Example> &examples) {
       std::copy(ch[c].ptr<float>(), ch[c].ptr<float>() + plane,
                 b.y.begin() + (size_t(i) * b.y_channels + c) * plane);
   }
+  if (class_targets) {
+    CV_Assert(b.y_channels == 2 && b.size % 2 == 0);
+    const size_t half = plane / 4, per_example = half * AbBins::kNeighbours;
+    b.class_index.resize(b.n * per_example);
+    b.class_weight.resize(b.n * per_example);
+    for (int i = 0; i < b.n; ++i)
+      soft_encode_image(AbBins::gamut(), half_resolution_ab(examples[i]), b.class_index.data() + i * per_example,
+                        b.class_weight.data() + i * per_example);
+  }
   return b;
 }
 
 BatchLoader::BatchLoader(const std::vector<Photo> &photos, int size, int batch, Space space,
-                         int64_t seed, int workers)
+                         int64_t seed, int workers, bool class_targets)
     : photos_(photos), size_(size), batch_(std::max(1, std::min(batch, int(photos.size())))),
-      space_(space), seed_(seed) {
+      space_(space), seed_(seed), class_targets_(class_targets) {
   for (int i = 0; i < std::max(1, workers); ++i) threads_.emplace_back(&BatchLoader::work, this);
 }
 
@@ -203,22 +255,34 @@ BatchLoader::~BatchLoader() {
   for (auto &t : threads_) t.join();
 }
 
-int BatchLoader::batches_per_epoch() const { return int(photos_.size()) / batch_; }
+int BatchLoader::batches_per_epoch() const {
+  double total = 0;
+  for (const auto &p : photos_) total += p.weight;
+  return int(std::lround(total)) / batch_;
+}
 
-void BatchLoader::start_epoch(int epoch) {
-  std::vector<int> order(photos_.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+int BatchLoader::start_epoch(int epoch) {
+  std::vector<int> order;
   std::mt19937_64 rng(seed_of(seed_, 0xE70C, uint64_t(epoch)));
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (size_t i = 0; i < photos_.size(); ++i) {
+    const double w = photos_[i].weight;
+    int copies = int(std::floor(w));
+    if (w != std::floor(w) && unit(rng) < w - std::floor(w)) ++copies;
+    order.insert(order.end(), copies, int(i));
+  }
   std::shuffle(order.begin(), order.end(), rng);
+  const int batches = int(order.size()) / batch_;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     order_ = std::make_shared<const std::vector<int>>(std::move(order));
     epoch_ = epoch;
     ready_.clear();
     next_build_ = next_take_ = 0;
-    total_ = batches_per_epoch();
+    total_ = batches;
   }
   cv_.notify_all();
+  return batches;
 }
 
 bool BatchLoader::next(Batch &out) {
@@ -255,7 +319,7 @@ Batch BatchLoader::build(const std::vector<int> &order, int epoch, int index) co
     std::mt19937_64 rng(seed_of(seed_, uint64_t(epoch) + 1, uint64_t(pos)));
     examples.push_back(make_example(random_crop(p.bgr, size_, rng), space_));
   }
-  return make_batch(examples);
+  return make_batch(examples, class_targets_);
 }
 
 }  // namespace colorize::train

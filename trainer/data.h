@@ -28,8 +28,20 @@ std::vector<std::string> list_images(const std::string &dir);
 
 struct Photo {
   std::string path;
-  cv::Mat bgr;  ///< CV_8UC3
+  cv::Mat bgr;          ///< CV_8UC3
+  double weight = 1.0;  ///< expected appearances per epoch (see BatchLoader)
 };
+
+/// Source prefix of a photo: its file name up to the first '_' or '-'
+/// ("utk_00012.jpg" -> "utk"); the whole stem when it has neither.
+std::string source_prefix(const std::string &path);
+
+/// Parses "PREFIX=W[,PREFIX=W...]" (W >= 0). Throws UsageError.
+std::vector<std::pair<std::string, double>> parse_prefix_weights(const std::string &text);
+
+/// Sets each photo's sampling weight from its source prefix (1 when the
+/// prefix is not listed).
+void apply_prefix_weights(std::vector<Photo> &photos, const std::string &prefix_weights);
 
 /// Called once per skipped file with its path and the reason.
 using WarnFn = std::function<void(const std::string &path, const std::string &reason)>;
@@ -49,6 +61,10 @@ struct Example {
   cv::Mat x, y, bgr8;
 };
 
+/// a,b in Lab units (CV_32FC2) of an example's target at half resolution
+/// (2 x 2 means), where the classification head works.
+cv::Mat half_resolution_ab(const Example &e);
+
 /// Random crop of side `size` with scale jitter (the crop covers between
 /// `size` pixels and the whole short side) and a random horizontal flip.
 cv::Mat random_crop(const cv::Mat &bgr, int size, std::mt19937_64 &rng);
@@ -61,25 +77,36 @@ struct Batch {
   int n = 0, size = 0, y_channels = 0;
   std::vector<float> x;  ///< n x 1 x size x size
   std::vector<float> y;  ///< n x y_channels x size x size
+  /// With class targets: n x kNeighbours x size/2 x size/2 class indices
+  /// and weights (soft-encoded a,b, see ab_bins.h); empty otherwise.
+  std::vector<int32_t> class_index;
+  std::vector<float> class_weight;
 };
 
-/// Copies examples into a Batch (planar N,C,H,W).
-Batch make_batch(const std::vector<Example> &examples);
+/// Copies examples into a Batch (planar N,C,H,W), with soft class targets
+/// when `class_targets` (Lab examples only).
+Batch make_batch(const std::vector<Example> &examples, bool class_targets = false);
 
 /// Produces the batches of an epoch in order, built ahead in worker
 /// threads. The content of batch k depends only on (seed, epoch, k), never on
 /// which thread built it, so runs are reproducible for any worker count.
+///
+/// Each epoch a photo of weight w appears floor(w) times, plus once more
+/// with probability w - floor(w), in a random order: a weight of 0.25 shows
+/// a photo in one epoch out of four on average, 2 twice per epoch.
 class BatchLoader {
  public:
   BatchLoader(const std::vector<Photo> &photos, int size, int batch, Space space,
-              int64_t seed, int workers);
+              int64_t seed, int workers, bool class_targets = false);
   ~BatchLoader();
   BatchLoader(const BatchLoader &) = delete;
   BatchLoader &operator=(const BatchLoader &) = delete;
 
+  /// Batches in an epoch on average (the photos' weights summed / batch).
   int batches_per_epoch() const;
   /// Starts producing the batches of `epoch`; next() then returns them.
-  void start_epoch(int epoch);
+  /// Returns how many batches this epoch has.
+  int start_epoch(int epoch);
   /// Next batch of the current epoch; false when the epoch is over.
   bool next(Batch &out);
 
@@ -91,6 +118,7 @@ class BatchLoader {
   const int size_, batch_;
   const Space space_;
   const int64_t seed_;
+  const bool class_targets_;
   std::shared_ptr<const std::vector<int>> order_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;

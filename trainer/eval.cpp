@@ -1,18 +1,24 @@
-// `colorize-train eval`: the model against the grayscale baseline on a
-// folder of colour photos, through the same core pipeline the CLI and the
+// `colorize-train eval`: the model against the grayscale baseline on
+// folders of colour photos, through the same core pipeline the CLI and the
 // plug-in use.
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include <opencv2/imgcodecs.hpp>
 
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
 #include "data.h"
+#include "dataset.h"
 #include "metrics.h"
 #include "report.h"
 #include "train.h"
+
+namespace fs = std::filesystem;
 
 namespace colorize::train {
 namespace {
@@ -20,11 +26,57 @@ namespace {
 /// Grid cells are square centre crops of this side.
 constexpr int kGridCell = 192;
 
+/// The photos of the --data folders, only those named by --list if given.
+std::vector<std::string> eval_paths(const EvalOptions &o) {
+  std::vector<std::string> paths;
+  for (const auto &dir : o.data_dirs) {
+    const auto found = list_images(dir);
+    paths.insert(paths.end(), found.begin(), found.end());
+  }
+  std::sort(paths.begin(), paths.end());
+  if (!o.list.empty()) {
+    const auto names = read_name_list(o.list);
+    const std::set<std::string> wanted(names.begin(), names.end());
+    std::vector<std::string> kept;
+    for (const auto &p : paths)
+      if (wanted.count(fs::path(p).filename().string())) kept.push_back(p);
+    if (kept.size() < wanted.size())
+      std::cerr << "warning: " << wanted.size() - kept.size() << " of the " << wanted.size() << " photos named in "
+                << o.list << " are not in the --data folders\n";
+    paths = kept;
+  }
+  if (o.max_images > 0 && int(paths.size()) > o.max_images) paths.resize(o.max_images);
+  if (paths.empty()) throw UsageError(o.data_dirs.front() + ": no photos found (JPEG, PNG, TIFF, WebP)");
+  return paths;
+}
+
+void print_row(const char *name, const Scores &s, bool compared) {
+  if (compared)
+    std::printf("%-20s %9.2f %9.2f %14.1f %8.2f %8.2f\n", name, s.psnr, s.delta_ab, s.colorfulness, s.ripple,
+                s.l_error);
+  else
+    std::printf("%-20s %9s %9s %14.1f %8.2f %8s\n", name, "-", "-", s.colorfulness, s.ripple, "-");
+}
+
+/// Rows of `columns` photos: real / grayscale / result blocks.
+cv::Mat contact_sheet(const std::vector<std::array<cv::Mat, 3>> &cells, int columns, const std::string &caption) {
+  std::vector<std::vector<std::vector<cv::Mat>>> blocks;
+  std::vector<std::string> titles;
+  for (size_t start = 0; start < cells.size(); start += columns) {
+    std::vector<std::vector<cv::Mat>> rows(3);
+    for (size_t i = start; i < std::min(cells.size(), start + columns); ++i)
+      for (int r = 0; r < 3; ++r) rows[r].push_back(cells[i][r]);
+    blocks.push_back(rows);
+    titles.push_back("held-out photos " + std::to_string(start + 1) + "-" +
+                     std::to_string(std::min(cells.size(), start + columns)));
+  }
+  return sample_grid(blocks, titles, {"real", "input", "result"}, caption);
+}
+
 }  // namespace
 
 int run_eval(const EvalOptions &o) {
-  std::vector<std::string> paths = list_images(o.data_dir);
-  if (paths.empty()) throw UsageError(o.data_dir + ": no photos found (JPEG, PNG, TIFF, WebP)");
+  const std::vector<std::string> paths = eval_paths(o);
   LoadOptions load;
   load.device = parse_device(o.device);
   load.threads = o.threads;
@@ -35,12 +87,15 @@ int run_eval(const EvalOptions &o) {
   ApplyOptions apply;
   apply.order = ChannelOrder::Bgr;
 
-  ScoreSums model_sums, gray_sums;
-  double original_colorfulness = 0;
+  // Grid photos: spread evenly over the set.
+  std::set<size_t> in_grid;
+  if (!o.grid.empty())
+    for (int k = 0; k < o.grid_count; ++k) in_grid.insert(size_t(k) * paths.size() / size_t(o.grid_count));
+  ScoreSums model_sums, gray_sums, original_sums;
   int skipped = 0;
-  std::vector<std::vector<cv::Mat>> grid_rows(3);
-  for (const auto &path : paths) {
-    if (o.max_images > 0 && model_sums.n >= o.max_images) break;
+  std::vector<std::array<cv::Mat, 3>> cells;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const std::string &path = paths[i];
     cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
     if (img.empty()) {
       std::cerr << "warning: skipping " << path << ": cannot decode\n";
@@ -56,26 +111,23 @@ int run_eval(const EvalOptions &o) {
     model_sums.add(score(img, result));
     const cv::Mat gray = grayscale_bgr8(img);
     gray_sums.add(score(img, gray));
-    original_colorfulness += colorfulness(img);
-    if (!o.grid.empty() && int(grid_rows[0].size()) < o.grid_count) {
-      grid_rows[0].push_back(center_crop(img, kGridCell));
-      grid_rows[1].push_back(center_crop(gray, kGridCell));
-      grid_rows[2].push_back(center_crop(result, kGridCell));
-    }
+    original_sums.add({0, 0, colorfulness(img), chroma_ripple(img), 0});
+    if (in_grid.count(i))
+      cells.push_back({center_crop(img, kGridCell), center_crop(gray, kGridCell), center_crop(result, kGridCell)});
   }
-  if (model_sums.n == 0) throw UsageError(o.data_dir + ": no usable colour photos");
-  const Scores m = model_sums.mean(), g = gray_sums.mean();
+  if (model_sums.n == 0) throw UsageError(o.data_dirs.front() + ": no usable colour photos");
   const int resolution = o.resolution > 0 ? o.resolution : model.info().input_size;
-  std::printf("model %s, %d photos from %s, working resolution %d (%d skipped)\n", o.model.c_str(), model_sums.n,
-              o.data_dir.c_str(), resolution, skipped);
-  std::printf("%-22s %10s %10s %14s\n", "", "PSNR (dB)", "dE (a,b)", "colourfulness");
-  std::printf("%-22s %10.2f %10.2f %14.1f\n", "model", m.psnr, m.delta_ab, m.colorfulness);
-  std::printf("%-22s %10.2f %10.2f %14.1f\n", "grayscale (a=b=0)", g.psnr, g.delta_ab, g.colorfulness);
-  std::printf("%-22s %10s %10s %14.1f\n", "originals", "-", "-", original_colorfulness / model_sums.n);
+  std::printf("model %s, %d photos, working resolution %d (%d skipped)\n", o.model.c_str(), model_sums.n,
+              resolution, skipped);
+  std::printf("%-20s %9s %9s %14s %8s %8s\n", "", "PSNR (dB)", "dE (a,b)", "colourfulness", "ripple", "L error");
+  print_row("model", model_sums.mean(), true);
+  print_row("grayscale (a=b=0)", gray_sums.mean(), true);
+  print_row("originals", original_sums.mean(), false);
   std::fflush(stdout);
-  if (!o.grid.empty()) {
-    const std::string caption = std::filesystem::path(o.model).filename().string() + ", working resolution " + std::to_string(resolution);
-    write_image_atomic(o.grid, sample_grid({grid_rows}, {"held-out photos"}, {"real", "input", "result"}, caption));
+  if (!o.grid.empty() && !cells.empty()) {
+    const std::string caption =
+        fs::path(o.model).filename().string() + ", working resolution " + std::to_string(resolution);
+    write_image_atomic(o.grid, contact_sheet(cells, o.grid_columns, caption));
   }
   return 0;
 }

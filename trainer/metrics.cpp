@@ -47,6 +47,29 @@ double mean_delta_ab(const cv::Mat &a_bgr8, const cv::Mat &b_bgr8) {
   return cv::mean(d)[0];
 }
 
+double chroma_ripple(const cv::Mat &bgr8) {
+  std::vector<cv::Mat> lab;
+  cv::split(lab_of(bgr8), lab);
+  cv::Mat mean, mean_sq, var;
+  cv::boxFilter(lab[0], mean, CV_32F, cv::Size(5, 5), cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+  cv::boxFilter(lab[0].mul(lab[0]), mean_sq, CV_32F, cv::Size(5, 5), cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+  var = mean_sq - mean.mul(mean);
+  const cv::Mat flat = var < 1.0;  // standard deviation below 1
+  if (cv::countNonZero(flat) == 0) return 0;
+  cv::Mat da, db, d;
+  cv::GaussianBlur(lab[1], da, cv::Size(), 2.0, 2.0, cv::BORDER_REFLECT);
+  cv::GaussianBlur(lab[2], db, cv::Size(), 2.0, 2.0, cv::BORDER_REFLECT);
+  cv::magnitude(lab[1] - da, lab[2] - db, d);
+  return cv::mean(d, flat)[0];
+}
+
+double mean_l_error(const cv::Mat &a_bgr8, const cv::Mat &b_bgr8) {
+  cv::Mat la, lb;
+  cv::extractChannel(lab_of(a_bgr8), la, 0);
+  cv::extractChannel(lab_of(b_bgr8), lb, 0);
+  return cv::norm(la, lb, cv::NORM_L1) / double(la.total());
+}
+
 cv::Mat compose_bgr8(const cv::Mat &L, const cv::Mat &ab) {
   CV_Assert(L.type() == CV_32FC1 && ab.type() == CV_32FC2 && L.size() == ab.size());
   cv::Mat lab;
@@ -65,7 +88,7 @@ cv::Mat grayscale_bgr8(const cv::Mat &bgr8) {
 
 Scores score(const cv::Mat &original_bgr8, const cv::Mat &result_bgr8) {
   return {psnr(original_bgr8, result_bgr8), mean_delta_ab(original_bgr8, result_bgr8),
-          colorfulness(result_bgr8)};
+          colorfulness(result_bgr8), chroma_ripple(result_bgr8), mean_l_error(original_bgr8, result_bgr8)};
 }
 
 }  // namespace colorize::train

@@ -1,6 +1,8 @@
 // Checkpoints and model export: see model_io.h.
 #include "model_io.h"
 
+#include "ab_bins.h"
+
 #include <torch/serialize.h>
 
 #include <algorithm>
@@ -66,6 +68,9 @@ nets::UNetConfig unet_config(const TrainOptions &o) {
   c.out_channels = o.space == Space::Lab ? 2 : 3;
   c.skips = o.arch == Arch::UNet;
   c.dropout_blocks = std::min(3, o.depth - 1);
+  c.dropout = o.dropout;
+  c.upsample = o.upsample == Upsample::Resize ? nets::Upsample::Resize : nets::Upsample::Transposed;
+  c.classes = o.class_weight > 0 ? AbBins::gamut().size() : 0;
   return c;
 }
 
@@ -188,7 +193,9 @@ ModelInfo model_info(const TrainState &state, const std::string &name, const std
   info.license = license.empty() ? o.license : license;
   std::ostringstream d;
   d << (o.arch == Arch::UNet ? "Pix2Pix U-Net" : "Encoder-decoder (no skips, L1 only)") << " (depth " << o.depth
-    << ", width " << o.width << ") predicting " << (o.space == Space::Lab ? "a,b" : "R,G,B")
+    << ", width " << o.width << (o.upsample == Upsample::Resize ? ", resize-convolution decoder" : "")
+    << (o.class_weight > 0 ? ", regression + colour-class heads" : "") << ") predicting "
+    << (o.space == Space::Lab ? "a,b" : "R,G,B")
     << " from L, trained by colorize-train on " << state.train_photos << " photos for " << state.epoch
     << " epochs at " << o.size << "x" << o.size << ".";
   info.description = d.str();

@@ -36,13 +36,13 @@ void add_parameter(torch::jit::Module &m, const std::string &name,
   m.register_parameter(name, t, /*is_buffer=*/false);
 }
 
-/// Conv weight [out, in, 4, 4] (or [in, out, 4, 4] for transposed convs)
+/// Conv weight [out, in, k, k] (or [in, out, k, k] for transposed convs)
 /// from N(0, 0.02), plus an optional zero bias.
 void add_conv(torch::jit::Module &m, int64_t in, int64_t out, bool transposed,
-              bool bias) {
-  auto w = transposed ? torch::randn({in, out, 4, 4}) : torch::randn({out, in, 4, 4});
-  add_parameter(m, "weight", w.mul_(kInitStd));
-  if (bias) add_parameter(m, "bias", torch::zeros({out}));
+              bool bias, int64_t k = 4, const std::string &prefix = "") {
+  auto w = transposed ? torch::randn({in, out, k, k}) : torch::randn({out, in, k, k});
+  add_parameter(m, prefix + "weight", w.mul_(kInitStd));
+  if (bias) add_parameter(m, prefix + "bias", torch::zeros({out}));
 }
 
 /// Batch norm: weight from N(1, 0.02), bias 0, running mean 0 / var 1.
@@ -106,13 +106,18 @@ torch::jit::Module build_up(int i, const UNetConfig &c,
   const int64_t out = outermost ? c.out_channels : filters(c.width, i - 1);
   const bool dropout = !outermost && c.dropout > 0.0 &&
                        i >= c.depth - c.dropout_blocks;
+  const bool resize = c.upsample == Upsample::Resize;
   auto m = new_module("Up" + std::to_string(i), cu);
-  add_conv(m, in, out, /*transposed=*/true, /*bias=*/outermost);
+  add_conv(m, in, out, /*transposed=*/!resize, /*bias=*/outermost, resize ? 3 : 4);
   if (!outermost) add_batch_norm(m, out);
 
   std::string src = "def forward(self, x):\n    y = torch.relu(x)\n";
-  src += std::string("    y = torch.conv_transpose2d(y, self.weight, ") +
-         (outermost ? "self.bias" : "None") + ", [2, 2], [1, 1])\n";
+  if (resize)
+    src += "    y = torch.upsample_nearest2d(y, None, [2.0, 2.0])\n"
+           "    y = torch.conv2d(y, self.weight, None, [1, 1], [1, 1])\n";
+  else
+    src += std::string("    y = torch.conv_transpose2d(y, self.weight, ") +
+           (outermost ? "self.bias" : "None") + ", [2, 2], [1, 1])\n";
   if (outermost) {
     src += "    y = torch.tanh(y)\n";
   } else {
@@ -128,41 +133,126 @@ void check(bool ok, const std::string &what) {
   if (!ok) throw std::invalid_argument("network config: " + what);
 }
 
+/// Resize mode's output head, at half resolution: [ReLU] conv3x3 + ReLU
+/// (shared features), then 1x1 convs to the a,b regression (tanh) and,
+/// with classes, to the class logits.
+torch::jit::Module build_head(const UNetConfig &c, const CompilationUnitPtr &cu) {
+  const int64_t in = c.skips ? 2 * int64_t(c.width) : c.width;
+  auto m = new_module("Head", cu);
+  add_conv(m, in, c.width, false, true, 3);
+  add_conv(m, c.width, c.out_channels, false, true, 1, "reg_");
+  std::string src =
+      "def features(self, x):\n"
+      "    h = torch.conv2d(torch.relu(x), self.weight, self.bias, [1, 1], [1, 1])\n"
+      "    return torch.relu(h)\n"
+      "def regress(self, h):\n"
+      "    return torch.tanh(torch.conv2d(h, self.reg_weight, self.reg_bias, [1, 1], [0, 0]))\n";
+  if (c.classes > 0) {
+    add_conv(m, c.width, c.classes, false, true, 1, "cls_");
+    src += "def classify(self, h):\n"
+           "    return torch.conv2d(h, self.cls_weight, self.cls_bias, [1, 1], [0, 0])\n";
+  }
+  m.define(src);
+  return m;
+}
+
+/// Lines of the top-level trunk: encoder, decoder with skips, up to the
+/// input of the outermost decoder block (in `y`).
+std::string trunk_lines(const UNetConfig &c, bool with_outermost) {
+  std::ostringstream src;
+  src << "    e0 = self.down0.forward(x)\n";
+  for (int i = 1; i < c.depth; ++i)
+    src << "    e" << i << " = self.down" << i << ".forward(e" << i - 1 << ")\n";
+  src << "    y = self.up" << c.depth - 1 << ".forward(e" << c.depth - 1 << ")\n";
+  const int last = with_outermost ? 0 : 1;
+  for (int i = c.depth - 2; i >= last; --i) {
+    if (c.skips)
+      src << "    y = self.up" << i << ".forward(torch.cat([e" << i << ", y], 1))\n";
+    else
+      src << "    y = self.up" << i << ".forward(y)\n";
+  }
+  if (!with_outermost && c.skips) src << "    y = torch.cat([e0, y], 1)\n";
+  return src.str();
+}
+
+const char *kUpsample2 = "torch.upsample_bilinear2d({}, None, False, [2.0, 2.0])";
+
+std::string upsampled(const std::string &what) {
+  std::string s = kUpsample2;
+  return s.replace(s.find("{}"), 2, what);
+}
+
+/// Resize mode: the head replaces up0 (see build_head()).
+void define_resize_forward(torch::jit::Module &net, const UNetConfig &c, const torch::Tensor &bin_ab,
+                           const CompilationUnitPtr &cu) {
+  net.register_module("head", build_head(c, cu));
+  std::string src = "def trunk(self, x):\n" + trunk_lines(c, false) + "    return self.head.features(y)\n";
+  if (c.classes == 0) {
+    src += "def forward(self, x):\n    h = self.trunk(x)\n    return " + upsampled("self.head.regress(h)") + "\n";
+    net.define(src);
+    return;
+  }
+  net.register_buffer("bin_kernel", bin_ab.to(torch::kFloat).t().reshape({2, c.classes, 1, 1}).contiguous());
+  net.register_buffer("bin_weight", torch::ones({c.classes}));
+  net.register_attribute("blend", c10::FloatType::get(), 0.5);
+  net.register_attribute("temperature", c10::FloatType::get(), 0.38);
+  src += "def heads(self, x):\n"
+         "    h = self.trunk(x)\n"
+         "    return (" + upsampled("self.head.regress(h)") + ", self.head.classify(h))\n"
+         "def forward(self, x):\n"
+         "    h = self.trunk(x)\n"
+         "    r = self.head.regress(h)\n"
+         "    p = torch.softmax(self.head.classify(h) / self.temperature, 1)\n"
+         "    c = torch.conv2d(p, self.bin_kernel, None, [1, 1], [0, 0])\n"
+         "    return " + upsampled("r + self.blend * (c - r)") + "\n";
+  net.define(src);
+}
+
 }  // namespace
 
 int unet_size_multiple(const UNetConfig &config) {
   return 1 << config.depth;
 }
 
-torch::jit::Module build_unet(const UNetConfig &c) {
+torch::jit::Module build_unet(const UNetConfig &c, const torch::Tensor &bin_ab) {
   check(c.depth >= 2 && c.depth <= 12, "depth must be in 2..12");
   check(c.width >= 1, "width must be positive");
   check(c.in_channels >= 1 && c.out_channels >= 1, "channels must be positive");
   check(c.dropout >= 0.0 && c.dropout < 1.0, "dropout must be in [0, 1)");
   check(c.dropout_blocks >= 0, "dropout_blocks must not be negative");
+  check(c.classes >= 0, "classes must not be negative");
+  if (c.classes > 0) {
+    check(c.upsample == Upsample::Resize, "a classification head needs resize upsampling");
+    check(c.out_channels == 2, "a classification head needs a,b output (2 channels)");
+    check(bin_ab.defined() && bin_ab.dim() == 2 && bin_ab.size(0) == c.classes && bin_ab.size(1) == 2,
+          "bin_ab must be [classes, 2]");
+  }
 
   auto cu = std::make_shared<torch::jit::CompilationUnit>();
   auto net = new_module(c.skips ? "UNet" : "EncoderDecoder", cu);
+  const bool resize = c.upsample == Upsample::Resize;
   for (int i = 0; i < c.depth; ++i)
     net.register_module("down" + std::to_string(i), build_down(i, c, cu));
-  for (int i = 0; i < c.depth; ++i)
+  for (int i = resize ? 1 : 0; i < c.depth; ++i)
     net.register_module("up" + std::to_string(i), build_up(i, c, cu));
-
-  std::ostringstream src;
-  src << "def forward(self, x):\n";
-  src << "    e0 = self.down0.forward(x)\n";
-  for (int i = 1; i < c.depth; ++i)
-    src << "    e" << i << " = self.down" << i << ".forward(e" << i - 1 << ")\n";
-  src << "    y = self.up" << c.depth - 1 << ".forward(e" << c.depth - 1 << ")\n";
-  for (int i = c.depth - 2; i >= 0; --i) {
-    if (c.skips)
-      src << "    y = self.up" << i << ".forward(torch.cat([e" << i << ", y], 1))\n";
-    else
-      src << "    y = self.up" << i << ".forward(y)\n";
+  if (resize) {
+    define_resize_forward(net, c, bin_ab, cu);
+    return net;
   }
-  src << "    return y\n";
-  net.define(src.str());
+  net.define("def forward(self, x):\n" + trunk_lines(c, true) + "    return y\n");
   return net;
+}
+
+void set_decoding(torch::jit::Module &g, double blend, double temperature) {
+  if (!has_class_head(g)) throw std::invalid_argument("this generator has no classification head to decode");
+  if (!(blend >= 0.0 && blend <= 1.0)) throw std::invalid_argument("blend must be in [0, 1]");
+  if (!(temperature > 0.0 && temperature <= 10.0)) throw std::invalid_argument("temperature must be in (0, 10]");
+  g.setattr("blend", blend);
+  g.setattr("temperature", temperature);
+}
+
+bool has_class_head(const torch::jit::Module &g) {
+  return g.hasattr("blend") && g.find_method("heads").has_value();
 }
 
 torch::jit::Module build_patchgan(const PatchGanConfig &c) {
@@ -210,7 +300,9 @@ std::string to_json(const UNetConfig &c) {
     << ", \"out_channels\": " << c.out_channels
     << ", \"dropout_blocks\": " << c.dropout_blocks
     << ", \"dropout\": " << num(c.dropout)
-    << ", \"skips\": " << (c.skips ? "true" : "false") << "}";
+    << ", \"skips\": " << (c.skips ? "true" : "false")
+    << ", \"upsample\": \"" << (c.upsample == Upsample::Resize ? "resize" : "transposed") << "\""
+    << ", \"classes\": " << c.classes << "}";
   return s.str();
 }
 

@@ -11,6 +11,14 @@
 
 namespace colorize::nets {
 
+/// How the decoder doubles the resolution: Pix2Pix's 4x4 stride-2
+/// transposed convolutions, or nearest-neighbour x2 followed by a 3x3
+/// convolution ("resize-convolution"), which cannot produce the checkerboard
+/// that uneven kernel overlap gives transposed convolutions. In resize mode
+/// the output head works at half resolution and its result is upsampled
+/// bilinearly, so the last step is smooth by construction.
+enum class Upsample { Transposed, Resize };
+
 /// U-Net generator (Pix2Pix) or, with skips = false, the plain
 /// encoder-decoder "beta" baseline.
 struct UNetConfig {
@@ -21,6 +29,10 @@ struct UNetConfig {
   int dropout_blocks = 3;   ///< innermost decoder blocks with dropout
   double dropout = 0.5;
   bool skips = true;        ///< false = autoencoder without skip connections
+  Upsample upsample = Upsample::Transposed;
+  /// Colour classes of the classification head (0 = none). Only with
+  /// Upsample::Resize and 2 output channels; see build_unet().
+  int classes = 0;
 };
 
 /// PatchGAN discriminator: `layers` strided 4x4 convs (width, 2w, 4w...),
@@ -34,7 +46,28 @@ struct PatchGanConfig {
 
 /// Builds the generator with weights drawn from N(0, 0.02) (batch-norm
 /// weights from N(1, 0.02), biases 0), using torch's global RNG.
-torch::jit::Module build_unet(const UNetConfig &config);
+///
+/// With config.classes = Q > 0, `bin_ab` ([Q, 2], the normalised a,b of each
+/// colour class) is stored in the module, which then has a second head of Q
+/// logits per pixel (at half resolution) beside the a,b regression head:
+///  - `heads(x)` returns (regressed a,b [N,2,H,W], logits [N,Q,H/2,W/2]),
+///    for training;
+///  - `forward(x)` returns a,b = r + blend * (c - r), where r is the
+///    regressed a,b and c the annealed mean of the classes,
+///    sum_q softmax(logits / temperature)_q * bin_ab_q (Zhang et al. 2016).
+///    `blend` and `temperature` are float attributes (defaults 0.5, 0.38),
+///    set at export (set_decoding()); the file keeps the L -> a,b contract.
+/// The module also carries a `bin_weight` buffer [Q] (class rebalancing
+/// weights, all 1 until the trainer sets them).
+torch::jit::Module build_unet(const UNetConfig &config, const torch::Tensor &bin_ab = {});
+
+/// Sets how forward() decodes the classification head (see build_unet()).
+/// Throws std::invalid_argument for a module without one or values out of
+/// range (blend in [0, 1], temperature in (0, 10]).
+void set_decoding(torch::jit::Module &g, double blend, double temperature);
+
+/// True when the generator has the classification head.
+bool has_class_head(const torch::jit::Module &g);
 torch::jit::Module build_patchgan(const PatchGanConfig &config);
 
 /// Side multiple the U-Net needs: 2^depth.

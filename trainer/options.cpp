@@ -18,6 +18,23 @@ struct StringArg {
   }
 };
 
+/// Owns the string arrays of repeatable options.
+struct StringsArg {
+  gchar **value = nullptr;
+  ~StringsArg() { g_strfreev(value); }
+  std::vector<std::string> strings() const {
+    std::vector<std::string> out;
+    for (gchar **p = value; p && *p; ++p) out.emplace_back(*p);
+    return out;
+  }
+  /// "a,b,c" of all the values.
+  std::string joined() const {
+    std::string out;
+    for (const auto &v : strings()) out += (out.empty() ? "" : ",") + v;
+    return out;
+  }
+};
+
 struct ContextDeleter {
   void operator()(GOptionContext *c) const { g_option_context_free(c); }
 };
@@ -64,30 +81,37 @@ void require(bool ok, const std::string &message) {
 const char *to_string(GanLoss v) { return v == GanLoss::Bce ? "bce" : "lsgan"; }
 const char *to_string(Arch v) { return v == Arch::UNet ? "unet" : "autoencoder"; }
 const char *to_string(Space v) { return v == Space::Lab ? "lab" : "rgb"; }
+const char *to_string(Upsample v) { return v == Upsample::Resize ? "resize" : "transposed"; }
 
 TrainOptions parse_train_options(int argc, char **argv) {
   TrainOptions o;
-  StringArg data, val, out, gan, space, arch, device, name, license;
+  StringsArg data, weights;
+  StringArg val, val_list, out, gan, space, arch, upsample, device, name, license;
   gint64 seed = o.seed;
   gint epochs = -1, pretrain = -1, decay = -1;
   gboolean resume = FALSE, quiet = FALSE, half = FALSE;
   GOptionEntry entries[] = {
-      {"data", 'd', 0, G_OPTION_ARG_FILENAME, &data.value, "Folder of colour photos (searched recursively)", "DIR"},
+      {"data", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &data.value, "Folder of colour photos (searched recursively; may be repeated)", "DIR"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out.value, "Output folder: checkpoints, model.pt, losses, samples", "DIR"},
-      {"val-dir", 0, 0, G_OPTION_ARG_FILENAME, &val.value, "Validation photos (default: split off --data)", "DIR"},
-      {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &o.val_fraction, "Share of --data kept for validation (default 0.05)", "F"},
-      {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "Training crop side in pixels (default 256)", "N"},
+      {"val-dir", 0, 0, G_OPTION_ARG_FILENAME, &val.value, "Validation photos (default: --val-list, else split off --data)", "DIR"},
+      {"val-list", 0, 0, G_OPTION_ARG_FILENAME, &val_list.value, "File naming the photos of --data held out for validation, one file name per line", "FILE"},
+      {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &o.val_fraction, "Share of --data kept for validation without --val-dir/--val-list (default 0.05)", "F"},
+      {"prefix-weight", 0, 0, G_OPTION_ARG_STRING_ARRAY, &weights.value, "Sampling weight of the photos whose name starts with PREFIX_ (default 1; 0.25 = one epoch in four; may be repeated)", "PREFIX=W"},
+      {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "Training crop side in pixels (default 128)", "N"},
       {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Batch size (default 16)", "N"},
-      {"epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Total epochs, pre-training included (default 50)", "N"},
-      {"pretrain-epochs", 0, 0, G_OPTION_ARG_INT, &pretrain, "First epochs train the generator with L1 only (default 0)", "N"},
-      {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &decay, "Last epochs decay the learning rate linearly to 0 (default 0)", "N"},
+      {"epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Total epochs, pre-training included (default 60)", "N"},
+      {"pretrain-epochs", 0, 0, G_OPTION_ARG_INT, &pretrain, "First epochs train the generator without the discriminator (default 50; at least --epochs = no GAN phase)", "N"},
+      {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &decay, "Last epochs decay the learning rate linearly to 0 (default 10; more than --epochs = from the start)", "N"},
       {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &o.lr, "Adam learning rate (default 2e-4)", "X"},
       {"lambda", 0, 0, G_OPTION_ARG_DOUBLE, &o.lambda_l1, "Weight of the L1 loss (default 100)", "X"},
       {"gan-loss", 0, 0, G_OPTION_ARG_STRING, &gan.value, "Adversarial loss: bce (default) or lsgan", "NAME"},
       {"space", 0, 0, G_OPTION_ARG_STRING, &space.value, "Predict lab (a,b; default) or rgb", "NAME"},
       {"arch", 0, 0, G_OPTION_ARG_STRING, &arch.value, "unet (default) or autoencoder (no skips, L1 only)", "NAME"},
-      {"depth", 0, 0, G_OPTION_ARG_INT, &o.depth, "Generator levels; --size must be a multiple of 2^depth (default 8)", "N"},
-      {"width", 0, 0, G_OPTION_ARG_INT, &o.width, "Generator filters of the first level (default 64)", "N"},
+      {"upsample", 0, 0, G_OPTION_ARG_STRING, &upsample.value, "Decoder upsampling: resize (nearest x2 + 3x3 conv, half-resolution head; default) or transposed (Pix2Pix)", "NAME"},
+      {"class-weight", 0, 0, G_OPTION_ARG_DOUBLE, &o.class_weight, "Weight of the colour-class loss of the classification head (default 1; 0 = regression only; needs --upsample resize, --space lab)", "X"},
+      {"dropout", 0, 0, G_OPTION_ARG_DOUBLE, &o.dropout, "Dropout of the 3 innermost decoder blocks (default 0; Pix2Pix uses 0.5)", "P"},
+      {"depth", 0, 0, G_OPTION_ARG_INT, &o.depth, "Generator levels; --size must be a multiple of 2^depth (default 7)", "N"},
+      {"width", 0, 0, G_OPTION_ARG_INT, &o.width, "Generator filters of the first level (default 32)", "N"},
       {"disc-width", 0, 0, G_OPTION_ARG_INT, &o.disc_width, "Discriminator filters of the first layer (default 64)", "N"},
       {"disc-layers", 0, 0, G_OPTION_ARG_INT, &o.disc_layers, "Discriminator strided layers (default 3 = 70x70 patches)", "N"},
       {"device", 0, 0, G_OPTION_ARG_STRING, &device.value, "auto (default), cpu or cuda", "NAME"},
@@ -104,17 +128,23 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"license", 0, 0, G_OPTION_ARG_STRING, &license.value, "License written into the exported file", "TEXT"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   parse("[train] - train a colorization model",
-        "Trains a Pix2Pix colorizer (U-Net + PatchGAN on CIE Lab) from a folder of colour photos.",
+        "Trains a Pix2Pix colorizer (U-Net + PatchGAN on CIE Lab) from folders of colour photos.\n"
+        "The defaults are the shipped default model's recipe: a U-Net with resize-convolution\n"
+        "upsampling and two heads (a,b regression with L1, colour classes with rebalanced\n"
+        "cross-entropy), then a short GAN phase.",
         "Examples:\n"
-        "  colorize-train --data photos/ --out run1 --size 128 --depth 7 --width 32 --pretrain-epochs 5\n"
+        "  colorize-train --data photos/ --out run1\n"
+        "  colorize-train --data photos/ --data more/ --prefix-weight utk=0.25 --val-list held-out.txt --out run1\n"
         "  colorize-train --out run1 --resume --epochs 80\n"
         "  colorize-train export --checkpoint run1/checkpoints/epoch-0040 --out model.pt\n"
         "  colorize-train eval --model model.pt --data holdout/\n"
         "\n"
         "Environment: COLORIZE_JIT_OPTIMIZE=0 turns TorchScript graph optimisation off (for benchmarks).\n",
         entries, argc, argv);
-  data.copy_to(o.data_dir);
+  o.data_dirs = data.strings();
+  o.prefix_weights = weights.joined();
   val.copy_to(o.val_dir);
+  val_list.copy_to(o.val_list);
   out.copy_to(o.out_dir);
   device.copy_to(o.device);
   name.copy_to(o.name);
@@ -122,6 +152,8 @@ TrainOptions parse_train_options(int argc, char **argv) {
   if (gan.value) o.gan_loss = choose<GanLoss>("gan-loss", gan.value, {{"bce", GanLoss::Bce}, {"lsgan", GanLoss::Lsgan}});
   if (space.value) o.space = choose<Space>("space", space.value, {{"lab", Space::Lab}, {"rgb", Space::Rgb}});
   if (arch.value) o.arch = choose<Arch>("arch", arch.value, {{"unet", Arch::UNet}, {"autoencoder", Arch::Autoencoder}});
+  if (upsample.value)
+    o.upsample = choose<Upsample>("upsample", upsample.value, {{"resize", Upsample::Resize}, {"transposed", Upsample::Transposed}});
   o.seed = seed;
   o.epochs_given = epochs != -1;
   if (o.epochs_given) o.epochs = epochs;
@@ -138,8 +170,8 @@ TrainOptions parse_train_options(int argc, char **argv) {
 
 void validate(const TrainOptions &o) {
   require(!o.out_dir.empty(), "--out DIR is required");
-  if (o.resume && o.data_dir.empty()) return;  // the rest comes from the checkpoint
-  require(!o.data_dir.empty(), "--data DIR is required");
+  if (o.resume && o.data_dirs.empty()) return;  // the rest comes from the checkpoint
+  require(!o.data_dirs.empty(), "--data DIR is required");
   require(o.depth >= 2 && o.depth <= 10, "--depth must be in 2..10 (got " + std::to_string(o.depth) + ")");
   const int multiple = 1 << o.depth;
   require(o.size >= multiple && o.size % multiple == 0,
@@ -151,8 +183,13 @@ void validate(const TrainOptions &o) {
   require(o.disc_layers >= 1 && o.disc_layers <= 6, "--disc-layers must be in 1..6");
   require(o.batch >= 1, "--batch must be at least 1");
   require(o.epochs >= 1, "--epochs must be at least 1");
-  require(o.pretrain_epochs >= 0 && o.pretrain_epochs <= o.epochs, "--pretrain-epochs must be in 0..--epochs");
-  require(o.decay_epochs >= 0 && o.decay_epochs <= o.epochs, "--decay-epochs must be in 0..--epochs");
+  require(o.pretrain_epochs >= 0, "--pretrain-epochs must not be negative");
+  require(o.class_weight >= 0 && o.class_weight <= 100, "--class-weight must be in 0..100");
+  require(o.class_weight == 0 || (o.upsample == Upsample::Resize && o.space == Space::Lab),
+          "--class-weight needs --upsample resize and --space lab (or --class-weight 0)");
+  require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");
+  require(o.val_dir.empty() || o.val_list.empty(), "--val-dir and --val-list cannot be used together");
+  require(o.decay_epochs >= 0, "--decay-epochs must not be negative");
   require(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1)");
   require(o.lambda_l1 >= 0, "--lambda must not be negative");
   require(o.threads >= 0, "--threads must not be negative");
@@ -165,6 +202,7 @@ void validate(const TrainOptions &o) {
           "--device: unknown value '" + o.device + "' (choose auto, cpu, cuda)");
 }
 
+
 ExportOptions parse_export_options(int argc, char **argv) {
   ExportOptions o;
   StringArg checkpoint, out, name, license;
@@ -173,6 +211,8 @@ ExportOptions parse_export_options(int argc, char **argv) {
       {"checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &checkpoint.value, "Checkpoint folder (e.g. run/checkpoints/epoch-0040)", "DIR"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out.value, "Model file to write", "FILE"},
       {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Store float16 parameters (half the size)", nullptr},
+      {"blend", 0, 0, G_OPTION_ARG_DOUBLE, &o.blend, "Share of the colour-class decoding in the output, 0..1 (models with a classification head; default: the checkpoint's)", "W"},
+      {"temperature", 0, 0, G_OPTION_ARG_DOUBLE, &o.temperature, "Annealed-mean temperature of the colour-class decoding, (0, 10] (default: the checkpoint's)", "T"},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name", "TEXT"},
       {"license", 0, 0, G_OPTION_ARG_STRING, &license.value, "License text", "TEXT"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -186,32 +226,40 @@ ExportOptions parse_export_options(int argc, char **argv) {
   o.half = half;
   require(!o.checkpoint.empty(), "--checkpoint DIR is required");
   require(!o.out.empty(), "--out FILE is required");
+  require(o.blend < 0 || o.blend <= 1, "--blend must be in 0..1");
+  require(o.temperature < 0 || (o.temperature > 0 && o.temperature <= 10), "--temperature must be in (0, 10]");
   return o;
 }
 
 EvalOptions parse_eval_options(int argc, char **argv) {
   EvalOptions o;
-  StringArg model, data, device, grid;
+  StringsArg data;
+  StringArg model, list, device, grid;
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model.value, "Model file", "FILE"},
-      {"data", 'd', 0, G_OPTION_ARG_FILENAME, &data.value, "Folder of colour photos", "DIR"},
+      {"data", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &data.value, "Folder of colour photos (may be repeated)", "DIR"},
+      {"list", 0, 0, G_OPTION_ARG_FILENAME, &list.value, "Only the photos of --data named in FILE (one file name per line), e.g. a run's --val-list", "FILE"},
       {"resolution", 0, 0, G_OPTION_ARG_INT, &o.resolution, "Working resolution (default: the model's)", "N"},
       {"device", 0, 0, G_OPTION_ARG_STRING, &device.value, "auto (default), cpu or cuda", "NAME"},
       {"threads", 't', 0, G_OPTION_ARG_INT, &o.threads, "LibTorch threads (default: all cores)", "N"},
       {"max-images", 0, 0, G_OPTION_ARG_INT, &o.max_images, "Evaluate at most N photos", "N"},
       {"grid", 0, 0, G_OPTION_ARG_FILENAME, &grid.value, "Also write a sample grid (real / grayscale / result)", "FILE"},
-      {"grid-count", 0, 0, G_OPTION_ARG_INT, &o.grid_count, "Photos in the grid (default 8)", "N"},
+      {"grid-count", 0, 0, G_OPTION_ARG_INT, &o.grid_count, "Photos in the grid, spread evenly over the set (default 8)", "N"},
+      {"grid-columns", 0, 0, G_OPTION_ARG_INT, &o.grid_columns, "Photos per row block of the grid (default 8)", "N"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   parse("eval - compare a model with the grayscale baseline",
-        "Colorizes grayscale versions of colour photos and prints PSNR, mean Delta E (a,b) and\n"
-        "colourfulness, next to the grayscale baseline (a = b = 0).", nullptr, entries, argc, argv);
+        "Colorizes grayscale versions of colour photos through the colorize pipeline and prints\n"
+        "PSNR, mean Delta E (a,b), colourfulness, chroma ripple in flat areas and the L error,\n"
+        "next to the grayscale baseline (a = b = 0) and the originals.", nullptr, entries, argc, argv);
   model.copy_to(o.model);
-  data.copy_to(o.data_dir);
+  o.data_dirs = data.strings();
+  list.copy_to(o.list);
   device.copy_to(o.device);
   grid.copy_to(o.grid);
   require(!o.model.empty(), "--model FILE is required");
-  require(o.grid_count >= 1 && o.grid_count <= 32, "--grid-count must be in 1..32");
-  require(!o.data_dir.empty(), "--data DIR is required");
+  require(o.grid_count >= 1 && o.grid_count <= 64, "--grid-count must be in 1..64");
+  require(o.grid_columns >= 1 && o.grid_columns <= 16, "--grid-columns must be in 1..16");
+  require(!o.data_dirs.empty(), "--data DIR is required");
   require(o.resolution >= 0, "--resolution must not be negative");
   require(o.threads >= 0 && o.max_images >= 0, "--threads and --max-images must not be negative");
   return o;

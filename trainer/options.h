@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace colorize::train {
 
@@ -17,22 +18,28 @@ class UsageError : public std::runtime_error {
 enum class GanLoss { Bce, Lsgan };
 enum class Arch { UNet, Autoencoder };
 enum class Space { Lab, Rgb };
+/// Decoder upsampling (see nets::Upsample).
+enum class Upsample { Transposed, Resize };
 
 const char *to_string(GanLoss v);
 const char *to_string(Arch v);
 const char *to_string(Space v);
+const char *to_string(Upsample v);
 
+/// Defaults are the recipe of the shipped default model (models/README.md).
 struct TrainOptions {
-  std::string data_dir;
-  std::string val_dir;        ///< empty = split --val-fraction off data_dir
+  std::vector<std::string> data_dirs;  ///< one or more folders of colour photos
+  std::string val_dir;        ///< empty = --val-list, else split --val-fraction off the data
+  std::string val_list;       ///< file of photo names (one per line) held out of the data for validation
+  std::string prefix_weights; ///< "PREFIX=W,...": sampling weight per source prefix
   std::string out_dir;
-  int size = 256;             ///< crop side (pixels)
+  int size = 128;             ///< crop side (pixels)
   int batch = 16;
-  int epochs = 50;            ///< total, pre-training included
+  int epochs = 60;            ///< total, pre-training included
   bool epochs_given = false;  ///< --epochs on the command line (resume keeps the old total otherwise)
-  int pretrain_epochs = 0;    ///< first epochs: L1 only, no discriminator
+  int pretrain_epochs = 50;   ///< first epochs: no discriminator (L1 + classes)
   bool pretrain_given = false;  ///< --pretrain-epochs on the command line (overrides the checkpoint's on resume)
-  int decay_epochs = 0;       ///< last epochs: learning rate decays linearly
+  int decay_epochs = 10;      ///< last epochs: learning rate decays linearly
   bool decay_given = false;   ///< --decay-epochs on the command line (overrides the checkpoint's on resume)
   double lr = 2e-4;
   double beta1 = 0.5;
@@ -41,8 +48,11 @@ struct TrainOptions {
   GanLoss gan_loss = GanLoss::Bce;
   Space space = Space::Lab;
   Arch arch = Arch::UNet;
-  int depth = 8;
-  int width = 64;
+  Upsample upsample = Upsample::Resize;
+  double class_weight = 1.0;  ///< weight of the colour-class loss (0 = no classification head)
+  double dropout = 0.0;       ///< dropout of the innermost decoder blocks
+  int depth = 7;
+  int width = 32;
   int disc_width = 64;
   int disc_layers = 3;
   std::string device = "auto";
@@ -64,19 +74,23 @@ struct ExportOptions {
   std::string checkpoint;     ///< a checkpoint folder (out/checkpoints/epoch-N)
   std::string out;
   bool half = false;
+  double blend = -1;          ///< classification share of the output (< 0: keep the checkpoint's)
+  double temperature = -1;    ///< annealed-mean temperature (< 0: keep)
   std::string name;
   std::string license;
 };
 
 struct EvalOptions {
   std::string model;
-  std::string data_dir;
+  std::vector<std::string> data_dirs;
+  std::string list;           ///< only the photos named in this file
   int resolution = 0;         ///< 0 = the model's input_size
   std::string device = "auto";
   int threads = 0;
   int max_images = 0;
   std::string grid;           ///< write a real / grayscale / result grid here
-  int grid_count = 8;         ///< photos in the grid (the first ones)
+  int grid_count = 8;         ///< photos in the grid (spread evenly over the set)
+  int grid_columns = 8;       ///< photos per row block of the grid
 };
 
 /// argv[0] = program name, the subcommand word already removed. Throws

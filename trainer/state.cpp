@@ -47,14 +47,21 @@ void add_scores(JsonBuilder *b, const char *key, const Scores &s) {
   add(b, "psnr", s.psnr);
   add(b, "delta_ab", s.delta_ab);
   add(b, "colorfulness", s.colorfulness);
+  add(b, "ripple", s.ripple);
+  add(b, "l_error", s.l_error);
   json_builder_end_object(b);
 }
 
 void add_options(JsonBuilder *b, const TrainOptions &o) {
   json_builder_set_member_name(b, "options");
   json_builder_begin_object(b);
-  add(b, "data_dir", o.data_dir);
+  json_builder_set_member_name(b, "data_dirs");
+  json_builder_begin_array(b);
+  for (const auto &d : o.data_dirs) json_builder_add_string_value(b, d.c_str());
+  json_builder_end_array(b);
   add(b, "val_dir", o.val_dir);
+  add(b, "val_list", o.val_list);
+  add(b, "prefix_weights", o.prefix_weights);
   add(b, "size", o.size);
   add(b, "batch", o.batch);
   add(b, "epochs", o.epochs);
@@ -67,6 +74,9 @@ void add_options(JsonBuilder *b, const TrainOptions &o) {
   add(b, "gan_loss", to_string(o.gan_loss));
   add(b, "space", to_string(o.space));
   add(b, "arch", to_string(o.arch));
+  add(b, "upsample", to_string(o.upsample));
+  add(b, "class_weight", o.class_weight);
+  add(b, "dropout", o.dropout);
   add(b, "depth", o.depth);
   add(b, "width", o.width);
   add(b, "disc_width", o.disc_width);
@@ -118,6 +128,8 @@ Scores get_scores(JsonObject *o, const char *k) {
   s.psnr = get(m, "psnr", 0.0);
   s.delta_ab = get(m, "delta_ab", 0.0);
   s.colorfulness = get(m, "colorfulness", 0.0);
+  s.ripple = get(m, "ripple", 0.0);
+  s.l_error = get(m, "l_error", 0.0);
   return s;
 }
 
@@ -144,6 +156,7 @@ std::string to_json(const TrainState &s) {
     add(b, "phase", e.phase);
     add(b, "lr", e.lr);
     add(b, "g_l1", e.g_l1);
+    add(b, "g_class", e.g_class);
     add(b, "g_gan", e.g_gan);
     add(b, "d_loss", e.d_loss);
     add(b, "seconds", e.seconds);
@@ -181,8 +194,17 @@ TrainState state_from_json(const std::string &text, const std::string &origin) {
   s.val_original_colorfulness = get(r, "val_original_colorfulness", 0.0);
   JsonObject *o = json_object_get_object_member(r, "options");
   TrainOptions &t = s.options;
-  t.data_dir = get(o, "data_dir", t.data_dir);
+  t.data_dirs.clear();
+  if (json_object_has_member(o, "data_dirs")) {
+    JsonArray *dirs = json_object_get_array_member(o, "data_dirs");
+    for (guint i = 0; dirs && i < json_array_get_length(dirs); ++i)
+      t.data_dirs.emplace_back(json_array_get_string_element(dirs, i));
+  } else if (json_object_has_member(o, "data_dir")) {  // written before --data could be repeated
+    t.data_dirs.push_back(get(o, "data_dir", std::string()));
+  }
   t.val_dir = get(o, "val_dir", t.val_dir);
+  t.val_list = get(o, "val_list", t.val_list);
+  t.prefix_weights = get(o, "prefix_weights", t.prefix_weights);
   t.size = get(o, "size", t.size);
   t.batch = get(o, "batch", t.batch);
   t.epochs = get(o, "epochs", t.epochs);
@@ -195,6 +217,11 @@ TrainState state_from_json(const std::string &text, const std::string &origin) {
   t.gan_loss = get(o, "gan_loss", std::string("bce")) == "lsgan" ? GanLoss::Lsgan : GanLoss::Bce;
   t.space = get(o, "space", std::string("lab")) == "rgb" ? Space::Rgb : Space::Lab;
   t.arch = get(o, "arch", std::string("unet")) == "autoencoder" ? Arch::Autoencoder : Arch::UNet;
+  // Runs written before these options existed used the Pix2Pix decoder,
+  // no classification head and dropout 0.5.
+  t.upsample = get(o, "upsample", std::string("transposed")) == "resize" ? Upsample::Resize : Upsample::Transposed;
+  t.class_weight = get(o, "class_weight", 0.0);
+  t.dropout = get(o, "dropout", 0.5);
   t.depth = get(o, "depth", t.depth);
   t.width = get(o, "width", t.width);
   t.disc_width = get(o, "disc_width", t.disc_width);
@@ -217,6 +244,7 @@ TrainState state_from_json(const std::string &text, const std::string &origin) {
       st.phase = get(e, "phase", std::string());
       st.lr = get(e, "lr", 0.0);
       st.g_l1 = get(e, "g_l1", 0.0);
+      st.g_class = get(e, "g_class", 0.0);
       st.g_gan = get(e, "g_gan", 0.0);
       st.d_loss = get(e, "d_loss", 0.0);
       st.seconds = get(e, "seconds", 0.0);
@@ -236,6 +264,9 @@ std::string training_facts_json(const TrainState &s) {
   json_builder_begin_object(b);
   add(b, "trainer", "colorize-train");
   add(b, "method", o.arch == Arch::UNet ? "pix2pix" : "encoder-decoder (L1 only)");
+  add(b, "upsample", to_string(o.upsample));
+  add(b, "class_weight", o.class_weight);
+  if (!o.prefix_weights.empty()) add(b, "prefix_weights", o.prefix_weights);
   add(b, "train_photos", s.train_photos);
   add(b, "val_photos", s.val_photos);
   add(b, "epochs", s.epoch);
@@ -258,11 +289,12 @@ std::string training_facts_json(const TrainState &s) {
 std::string losses_csv(const std::vector<EpochStats> &history) {
   std::ostringstream s;
   s.imbue(std::locale::classic());
-  s << "epoch,phase,lr,g_l1,g_gan,d_loss,seconds,cpu_seconds,images_per_s,val_psnr,val_delta_ab,val_colorfulness\n";
+  s << "epoch,phase,lr,g_l1,g_class,g_gan,d_loss,seconds,cpu_seconds,images_per_s,val_psnr,val_delta_ab,"
+       "val_colorfulness,val_ripple\n";
   for (const auto &e : history)
-    s << e.epoch << ',' << e.phase << ',' << e.lr << ',' << e.g_l1 << ',' << e.g_gan << ','
+    s << e.epoch << ',' << e.phase << ',' << e.lr << ',' << e.g_l1 << ',' << e.g_class << ',' << e.g_gan << ','
       << e.d_loss << ',' << e.seconds << ',' << e.cpu_seconds << ',' << e.images_per_s << ',' << e.val.psnr << ','
-      << e.val.delta_ab << ',' << e.val.colorfulness << '\n';
+      << e.val.delta_ab << ',' << e.val.colorfulness << ',' << e.val.ripple << '\n';
   return s.str();
 }
 

@@ -17,6 +17,7 @@ struct EpochStats {
   std::string phase;         ///< "l1" (pre-training / autoencoder) or "gan"
   double lr = 0;
   double g_l1 = 0;           ///< mean L1 (normalised units) over the epoch
+  double g_class = 0;        ///< mean colour-class cross-entropy (0 without the head)
   double g_gan = 0;          ///< mean generator adversarial loss
   double d_loss = 0;         ///< mean discriminator loss
   double seconds = 0;        ///< wall time of the epoch (training only)

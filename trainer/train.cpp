@@ -16,7 +16,9 @@
 #include <sstream>
 #include <thread>
 
+#include "ab_bins.h"
 #include "colorize/model.h"
+#include "dataset.h"
 #include "model_io.h"
 #include "report.h"
 #include "validation.h"
@@ -28,10 +30,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Validation photos are capped so each epoch's check stays cheap.
-constexpr int kMaxValPhotos = 200;
-/// Cached photos keep at most this multiple of --size on their short side.
-constexpr double kMaxScale = 2.25;
 
 std::vector<torch::Tensor> params_of(const torch::jit::Module &m) {
   std::vector<torch::Tensor> out;
@@ -66,38 +64,43 @@ torch::Device choose_device(const std::string &name) {
   return torch::kCPU;
 }
 
-/// Splits the data folder (or reads --val-dir) and decodes the photos.
-void load_data(const TrainOptions &o, const WarnFn &warn, std::vector<Photo> &train,
-               std::vector<Photo> &val, int &skipped) {
-  std::vector<std::string> paths = list_images(o.data_dir), val_paths;
-  if (paths.empty())
-    throw UsageError(o.data_dir + ": no photos found (looked for JPEG, PNG, TIFF and WebP files, recursively)");
-  if (!o.val_dir.empty()) {
-    val_paths = list_images(o.val_dir);
-  } else if (o.val_fraction > 0 && paths.size() >= 2) {
-    std::vector<std::string> shuffled = paths;
-    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937_64(uint64_t(o.seed)));
-    const size_t n = std::clamp<size_t>(size_t(std::lround(o.val_fraction * paths.size())), 1, paths.size() - 1);
-    val_paths.assign(shuffled.begin(), shuffled.begin() + n);
-    std::sort(val_paths.begin(), val_paths.end());
-    std::vector<std::string> rest;
-    std::set_difference(paths.begin(), paths.end(), val_paths.begin(), val_paths.end(), std::back_inserter(rest));
-    paths = rest;
-  }
-  if (o.max_images > 0 && int(paths.size()) > o.max_images) paths.resize(o.max_images);
-  if (val_paths.size() > size_t(kMaxValPhotos)) val_paths.resize(kMaxValPhotos);
-  int count = 0;
-  auto counting = [&](const std::string &p, const std::string &r) {
-    ++count;
-    warn(p, r);
-  };
-  const int cap = int(std::lround(o.size * kMaxScale));
-  train = load_photos(paths, cap, std::max(1, o.workers), counting);
-  val = load_photos(val_paths, cap, std::max(1, o.workers), counting);
-  skipped = count;
-  if (train.empty())
-    throw UsageError(o.data_dir + ": none of the " + std::to_string(paths.size()) +
-                     " image files is a usable colour photo");
+/// The colour classes' a,b centres, normalised like the network's output.
+torch::Tensor bin_ab_tensor() {
+  const AbBins &bins = AbBins::gamut();
+  const double scale = Normalization{}.ab_scale;
+  auto t = torch::empty({bins.size(), 2});
+  for (int i = 0; i < bins.size(); ++i)
+    for (int k = 0; k < 2; ++k) t[i][k] = bins.centres()[i][k] / scale;
+  return t;
+}
+
+/// A new generator; with a classification head, its rebalancing weights come
+/// from the training photos' colours.
+torch::jit::Module new_generator(const TrainOptions &o, const std::vector<Photo> &train) {
+  const nets::UNetConfig config = unet_config(o);
+  if (config.classes == 0) return nets::build_unet(config);
+  torch::jit::Module g = nets::build_unet(config, bin_ab_tensor());
+  const std::vector<float> w = AbBins::gamut().rebalance(class_counts(train, o.size));
+  g.attr("bin_weight").toTensor().copy_(torch::tensor(w));
+  return g;
+}
+
+/// Rebalanced cross-entropy of the class logits [N,Q,h,w] against the
+/// batch's soft targets (Zhang et al. 2016, eq. 2 and 3): each pixel weighs
+/// as its nearest class's rebalancing weight.
+torch::Tensor class_loss(const torch::Tensor &logits, const Batch &b, const torch::Tensor &bin_weight) {
+  const int64_t n = logits.size(0), q = logits.size(1), h = logits.size(2), w = logits.size(3);
+  const auto device = logits.device();
+  auto index = torch::from_blob(const_cast<int32_t *>(b.class_index.data()), {n, AbBins::kNeighbours, h, w},
+                                torch::kInt)
+                   .to(device, torch::kLong);
+  auto weight = torch::from_blob(const_cast<float *>(b.class_weight.data()), {n, AbBins::kNeighbours, h, w},
+                                 torch::kFloat)
+                    .to(device);
+  auto target = torch::zeros({n, q, h, w}, logits.options()).scatter_add_(1, index, weight);
+  auto per_pixel = -(target * torch::log_softmax(logits, 1)).sum(1);
+  auto pixel_weight = bin_weight.to(device).index({index.select(1, 0)});
+  return (per_pixel * pixel_weight).mean();
 }
 
 /// Options of a resumed run: the checkpoint's, with the run-time settings
@@ -149,8 +152,9 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   const torch::Device device = choose_device(o.device);
   if (const char *opt = std::getenv("COLORIZE_JIT_OPTIMIZE")) torch::jit::setGraphExecutorOptimize(opt[0] != '0');
 
-  std::vector<Photo> train_photos, val_photos;
-  load_data(o, warn, train_photos, val_photos, state.skipped_files);
+  Dataset data = load_dataset(o, warn);
+  state.skipped_files = data.skipped;
+  const std::vector<Photo> &train_photos = data.train, &val_photos = data.val;
   state.train_photos = int(train_photos.size());
   state.val_photos = int(val_photos.size());
   Validator validator(train_photos, val_photos, o);
@@ -166,7 +170,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     if (use_gan) nets.d = load_module(resume_dir + "/discriminator.pt");
   } else {
     torch::manual_seed(uint64_t(o.seed));
-    nets.g = nets::build_unet(unet_config(o));
+    nets.g = new_generator(o, train_photos);
     if (use_gan) nets.d = nets::build_patchgan(patchgan_config(o));
   }
   nets.g.to(device);
@@ -185,8 +189,10 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     write_file_atomic((fs::path(o.out_dir) / "val-photos.txt").string(), list);
   }
 
-  BatchLoader loader(train_photos, o.size, o.batch, o.space, o.seed, o.workers);
-  const int steps = loader.batches_per_epoch();
+  const bool classes = nets::has_class_head(nets.g);
+  const torch::Tensor bin_weight = classes ? nets.g.attr("bin_weight").toTensor() : torch::Tensor();
+  BatchLoader loader(train_photos, o.size, o.batch, o.space, o.seed, o.workers, classes);
+  int steps = loader.batches_per_epoch();
   if (!progress.quiet())
     progress.message((cli.resume ? "resuming after epoch " + std::to_string(state.epoch) + ": " : std::string()) +
                      std::to_string(train_photos.size()) + " training / " + std::to_string(val_photos.size()) +
@@ -201,19 +207,28 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     if (nets.opt_d) set_lr(*nets.opt_d, lr);
     nets::set_training(nets.g, true);
     if (nets.d) nets::set_training(*nets.d, true);
-    loader.start_epoch(e);
+    steps = loader.start_epoch(e);
     const auto t0 = Clock::now();
     const std::clock_t cpu0 = std::clock();
-    double sum_l1 = 0, sum_g = 0, sum_d = 0;
+    double sum_l1 = 0, sum_g = 0, sum_d = 0, sum_class = 0;
     int step = 0, images = 0;
     Batch b;
     while (loader.next(b)) {
       auto x = torch::from_blob(b.x.data(), {b.n, 1, b.size, b.size}, torch::kFloat).to(device, torch::kFloat, false, true);
       auto y = torch::from_blob(b.y.data(), {b.n, b.y_channels, b.size, b.size}, torch::kFloat)
                    .to(device, torch::kFloat, false, true);
-      auto fake = nets.g.forward({x}).toTensor();
+      torch::Tensor fake, class_term;
+      if (classes) {
+        auto heads = nets.g.run_method("heads", x).toTuple();
+        fake = heads->elements()[0].toTensor();
+        class_term = class_loss(heads->elements()[1].toTensor(), b, bin_weight);
+      } else {
+        fake = nets.g.forward({x}).toTensor();
+      }
       auto l1 = torch::l1_loss(fake, y);
-      torch::Tensor loss_g = l1;
+      // The content loss: L1, plus the weighted class loss with a class head.
+      torch::Tensor content = classes ? l1 + o.class_weight * class_term : l1;
+      torch::Tensor loss_g = content;
       if (gan) {
         auto &d = *nets.d;
         set_requires_grad(d, true);
@@ -225,7 +240,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
         nets.opt_d->step();
         set_requires_grad(d, false);
         auto g_adv = gan_criterion(o.gan_loss, d.forward({torch::cat({x, fake}, 1)}).toTensor(), true);
-        loss_g = g_adv + o.lambda_l1 * l1;
+        loss_g = g_adv + o.lambda_l1 * content;
         sum_g += g_adv.item<double>();
         sum_d += loss_d.item<double>();
       }
@@ -237,12 +252,14 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
         throw std::runtime_error("training diverged at epoch " + std::to_string(e + 1) +
                                  " (loss is not finite); try a lower --lr");
       sum_l1 += l1v;
+      if (classes) sum_class += class_term.item<double>();
       ++step;
       images += b.n;
       const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
       std::ostringstream losses;
       losses.precision(4);
       losses << "L1 " << sum_l1 / step;
+      if (classes) losses << " CE " << sum_class / step;
       if (gan) losses << " G " << sum_g / step << " D " << sum_d / step;
       const double per_step = secs / step;
       progress.step(e + 1, o.epochs, step, steps, images / std::max(secs, 1e-9), losses.str(),
@@ -257,6 +274,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     st.cpu_seconds = double(std::clock() - cpu0) / CLOCKS_PER_SEC;
     st.images_per_s = images / std::max(st.seconds, 1e-9);
     st.g_l1 = sum_l1 / std::max(step, 1);
+    st.g_class = sum_class / std::max(step, 1);
     st.g_gan = sum_g / std::max(step, 1);
     st.d_loss = sum_d / std::max(step, 1);
     st.val = validator.score(nets.g, device);
@@ -289,6 +307,12 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
 int run_export(const ExportOptions &o) {
   TrainState state = load_state(o.checkpoint);
   torch::jit::Module g = load_generator(o.checkpoint);
+  if (o.blend >= 0 || o.temperature > 0) {
+    if (!nets::has_class_head(g))
+      throw UsageError("--blend and --temperature need a model with a classification head (--class-weight > 0)");
+    nets::set_decoding(g, o.blend >= 0 ? o.blend : g.attr("blend").toDouble(),
+                       o.temperature > 0 ? o.temperature : g.attr("temperature").toDouble());
+  }
   export_model(g, model_info(state, o.name, o.license), o.out, o.half);
   std::cerr << "exported epoch " << state.epoch << " of " << o.checkpoint << " to " << o.out
             << (o.half ? " (float16 parameters)" : "") << "\n";
