@@ -208,6 +208,14 @@ cv::Mat half_resolution_ab(const Example &e) {
   return denormalize_ab(half, Normalization{});
 }
 
+cv::Mat class_target_ab(const Example &e) {
+  const cv::Mat half = half_resolution_ab(e);
+  cv::Mat out(half.rows / 2, half.cols / 2, CV_32FC2);
+  for (int y = 0; y < out.rows; ++y)
+    for (int x = 0; x < out.cols; ++x) out.at<cv::Vec2f>(y, x) = half.at<cv::Vec2f>(2 * y, 2 * x);
+  return out;
+}
+
 Batch make_batch(const std::vector<Example> &examples, bool class_targets) {
   Batch b;
   b.n = int(examples.size());
@@ -228,12 +236,12 @@ Batch make_batch(const std::vector<Example> &examples, bool class_targets) {
                 b.y.begin() + (size_t(i) * b.y_channels + c) * plane);
   }
   if (class_targets) {
-    CV_Assert(b.y_channels == 2 && b.size % 2 == 0);
-    const size_t half = plane / 4, per_example = half * AbBins::kNeighbours;
+    CV_Assert(b.y_channels == 2 && b.size % 4 == 0);
+    const size_t per_example = plane / 16 * AbBins::kNeighbours;
     b.class_index.resize(b.n * per_example);
     b.class_weight.resize(b.n * per_example);
     for (int i = 0; i < b.n; ++i)
-      soft_encode_image(AbBins::gamut(), half_resolution_ab(examples[i]), b.class_index.data() + i * per_example,
+      soft_encode_image(AbBins::gamut(), class_target_ab(examples[i]), b.class_index.data() + i * per_example,
                         b.class_weight.data() + i * per_example);
   }
   return b;

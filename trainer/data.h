@@ -65,6 +65,11 @@ struct Example {
 /// (2 x 2 means), where the classification head works.
 cv::Mat half_resolution_ab(const Example &e);
 
+/// The pixels of the half-resolution grid that the class loss is computed
+/// on: every other one in each direction (a quarter of them, to keep the
+/// loss cheap), as a,b in Lab units (CV_32FC2, size / 4 per side).
+cv::Mat class_target_ab(const Example &e);
+
 /// Random crop of side `size` with scale jitter (the crop covers between
 /// `size` pixels and the whole short side) and a random horizontal flip.
 cv::Mat random_crop(const cv::Mat &bgr, int size, std::mt19937_64 &rng);
@@ -77,8 +82,9 @@ struct Batch {
   int n = 0, size = 0, y_channels = 0;
   std::vector<float> x;  ///< n x 1 x size x size
   std::vector<float> y;  ///< n x y_channels x size x size
-  /// With class targets: n x kNeighbours x size/2 x size/2 class indices
-  /// and weights (soft-encoded a,b, see ab_bins.h); empty otherwise.
+  /// With class targets: n x kNeighbours x size/4 x size/4 class indices
+  /// and weights (soft-encoded a,b of class_target_ab(), see ab_bins.h);
+  /// empty otherwise.
   std::vector<int32_t> class_index;
   std::vector<float> class_weight;
 };

@@ -14,7 +14,9 @@ namespace colorize::nets {
 /// How the decoder doubles the resolution: Pix2Pix's 4x4 stride-2
 /// transposed convolutions, or nearest-neighbour x2 followed by a 3x3
 /// convolution ("resize-convolution"), which cannot produce the checkerboard
-/// that uneven kernel overlap gives transposed convolutions. In resize mode
+/// that uneven kernel overlap gives transposed convolutions (a 1x1
+/// convolution first brings the channels down to the block's output at low
+/// resolution, which makes the block cheaper than a transposed one). In resize mode
 /// the output head works at half resolution and its result is upsampled
 /// bilinearly, so the last step is smooth by construction.
 enum class Upsample { Transposed, Resize };
@@ -50,8 +52,9 @@ struct PatchGanConfig {
 /// With config.classes = Q > 0, `bin_ab` ([Q, 2], the normalised a,b of each
 /// colour class) is stored in the module, which then has a second head of Q
 /// logits per pixel (at half resolution) beside the a,b regression head:
-///  - `heads(x)` returns (regressed a,b [N,2,H,W], logits [N,Q,H/2,W/2]),
-///    for training;
+///  - `heads(x)` returns (regressed a,b [N,2,H,W], logits [N,Q,H/4,W/4]
+///    of every other pixel of the head's half-resolution grid), for
+///    training: the class loss is computed on those pixels only;
 ///  - `forward(x)` returns a,b = r + blend * (c - r), where r is the
 ///    regressed a,b and c the annealed mean of the classes,
 ///    sum_q softmax(logits / temperature)_q * bin_ab_q (Zhang et al. 2016).

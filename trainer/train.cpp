@@ -85,8 +85,8 @@ torch::jit::Module new_generator(const TrainOptions &o, const std::vector<Photo>
   return g;
 }
 
-/// Rebalanced cross-entropy of the class logits [N,Q,h,w] against the
-/// batch's soft targets (Zhang et al. 2016, eq. 2 and 3): each pixel weighs
+/// Rebalanced cross-entropy of the class logits of heads() [N,Q,H/4,W/4]
+/// against the batch's soft targets (class_target_ab()) (Zhang et al. 2016, eq. 2 and 3): each pixel weighs
 /// as its nearest class's rebalancing weight.
 torch::Tensor class_loss(const torch::Tensor &logits, const Batch &b, const torch::Tensor &bin_weight) {
   const int64_t n = logits.size(0), q = logits.size(1), h = logits.size(2), w = logits.size(3);

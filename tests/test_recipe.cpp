@@ -1,0 +1,240 @@
+// The default recipe's network and training parts: the resize-convolution
+// decoder (no checkerboard), the colour-class head and its decoding, a
+// training run with the class loss, --val-list, and export / eval of such
+// models through the core pipeline.
+#include <gtest/gtest.h>
+
+#include <torch/script.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "ab_bins.h"
+#include "colorize/model.h"
+#include "model_io.h"
+#include "nets.h"
+#include "options.h"
+#include "support.h"
+#include "train.h"
+
+namespace fs = std::filesystem;
+namespace ct = colorize::train;
+namespace nets = colorize::nets;
+using colorize::testing::data_path;
+using colorize::testing::TempDir;
+
+namespace {
+
+torch::Tensor bins_tensor() {
+  const auto &bins = ct::AbBins::gamut();
+  auto t = torch::empty({bins.size(), 2});
+  for (int i = 0; i < bins.size(); ++i)
+    for (int k = 0; k < 2; ++k) t[i][k] = bins.centres()[i][k] / 110.0;
+  return t;
+}
+
+nets::UNetConfig resize_config(int classes) {
+  nets::UNetConfig c;
+  c.depth = 2;
+  c.width = 8;
+  c.dropout_blocks = 0;
+  c.upsample = nets::Upsample::Resize;
+  c.classes = classes;
+  return c;
+}
+
+/// Mean |y(x) - y(x+1)| + |y(y) - y(y+1)| minus the same at distance 2, over
+/// the centre of the output: large when the output alternates with period 2.
+double checkerboard(const torch::Tensor &y) {
+  using torch::indexing::None;
+  using torch::indexing::Slice;
+  auto c = y.index({0, 0, Slice(16, 48), Slice(16, 48)});
+  auto d1 = (c.index({Slice(), Slice(1, None)}) - c.index({Slice(), Slice(0, -1)})).abs().mean();
+  auto d2 = (c.index({Slice(), Slice(2, None)}) - c.index({Slice(), Slice(0, -2)})).abs().mean();
+  return (d1 - d2).item<double>();
+}
+
+TEST(ResizeDecoder, ConstantInputGivesNoCheckerboardUnlikeTransposedConvolutions) {
+  torch::NoGradGuard no_grad;
+  const auto x = torch::full({1, 1, 64, 64}, 0.3);
+  torch::manual_seed(5);
+  auto resize = nets::build_unet(resize_config(0));
+  resize.eval();
+  auto config = resize_config(0);
+  config.upsample = nets::Upsample::Transposed;
+  torch::manual_seed(5);
+  auto transposed = nets::build_unet(config);
+  transposed.eval();
+  const auto yr = resize.forward({x}).toTensor(), yt = transposed.forward({x}).toTensor();
+  EXPECT_EQ(yr.sizes(), (std::vector<int64_t>{1, 2, 64, 64}));
+  EXPECT_GT(checkerboard(yt), 1e-4) << "the transposed decoder should show its period-2 pattern";
+  EXPECT_LT(std::abs(checkerboard(yr)), 1e-6);
+}
+
+TEST(ClassHead, ForwardBlendsRegressionWithTheAnnealedMeanOfTheClasses) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(3);
+  const auto bins = bins_tensor();
+  auto g = nets::build_unet(resize_config(int(bins.size(0))), bins);
+  g.eval();
+  ASSERT_TRUE(nets::has_class_head(g));
+  const auto x = torch::randn({2, 1, 16, 24});
+  auto heads = g.run_method("heads", x).toTuple();
+  const auto reg = heads->elements()[0].toTensor(), logits = heads->elements()[1].toTensor();
+  EXPECT_EQ(reg.sizes(), (std::vector<int64_t>{2, 2, 16, 24}));
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{2, bins.size(0), 4, 6}));
+
+  nets::set_decoding(g, 0.0, 0.38);
+  EXPECT_TRUE(torch::allclose(g.forward({x}).toTensor(), reg, 1e-5, 1e-6));
+
+  // blend 1: the annealed mean sum_q softmax(z / T)_q * bin_q over the whole
+  // half-resolution grid (heads() gives every other pixel of it), upsampled.
+  nets::set_decoding(g, 1.0, 0.5);
+  auto head = g.attr("head").toModule();
+  const auto all = head.run_method("classify", g.run_method("trunk", x)).toTensor();
+  EXPECT_TRUE(torch::allclose(all.index({torch::indexing::Slice(), torch::indexing::Slice(),
+                                         torch::indexing::Slice(0, torch::indexing::None, 2),
+                                         torch::indexing::Slice(0, torch::indexing::None, 2)}),
+                              logits));
+  const auto p = torch::softmax(all / 0.5, 1);
+  const auto mean = torch::einsum("nqhw,qc->nchw", {p, bins});
+  const auto expected = torch::upsample_bilinear2d(mean, c10::nullopt, false, std::vector<double>{2.0, 2.0});
+  EXPECT_TRUE(torch::allclose(g.forward({x}).toTensor(), expected, 1e-4, 1e-5));
+
+  EXPECT_THROW(nets::set_decoding(g, 1.5, 0.5), std::invalid_argument);
+  EXPECT_THROW(nets::set_decoding(g, 0.5, 0.0), std::invalid_argument);
+  auto plain = nets::build_unet(resize_config(0));
+  EXPECT_FALSE(nets::has_class_head(plain));
+  EXPECT_THROW(nets::set_decoding(plain, 0.5, 0.38), std::invalid_argument);
+  // A class head needs the bins and resize upsampling.
+  EXPECT_THROW(nets::build_unet(resize_config(5)), std::invalid_argument);
+  auto transposed = resize_config(int(bins.size(0)));
+  transposed.upsample = nets::Upsample::Transposed;
+  EXPECT_THROW(nets::build_unet(transposed, bins), std::invalid_argument);
+}
+
+class RecipeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(data_.path());
+    for (const char *name : {"astronaut.png", "chelsea.png", "china.jpg", "coffee.png", "flower.jpg", "rocket.jpg"})
+      fs::copy_file(data_path(name), fs::path(data_.path()) / name);
+  }
+  ct::TrainOptions options() const {
+    ct::TrainOptions o;  // the default recipe, made tiny
+    o.data_dirs = {data_.path()};
+    o.out_dir = out_.path();
+    o.size = 32;
+    o.depth = 3;
+    o.width = 8;
+    o.disc_width = 8;
+    o.disc_layers = 2;
+    o.batch = 2;
+    o.epochs = 6;
+    o.pretrain_epochs = 5;
+    o.decay_epochs = 0;
+    o.lr = 1e-3;
+    o.threads = 1;
+    o.workers = 1;
+    o.val_fraction = 0.34;
+    o.samples_every = 0;
+    o.quiet = true;
+    o.seed = 11;
+    o.device = "cpu";
+    return o;
+  }
+  TempDir data_, out_;
+};
+
+TEST_F(RecipeTest, DefaultRecipeTrainsBothHeadsAndExportsAModelCoreLoads) {
+  const ct::TrainOptions defaults;
+  EXPECT_EQ(defaults.upsample, ct::Upsample::Resize);
+  EXPECT_GT(defaults.class_weight, 0.0);
+  const auto result = ct::run_training(options());
+  const auto &h = result.state.history;
+  ASSERT_EQ(h.size(), 6u);
+  EXPECT_GT(h.front().g_class, 0.0);
+  EXPECT_LT(h[4].g_class, 0.9 * h.front().g_class) << "class loss " << h.front().g_class << " -> " << h[4].g_class;
+  EXPECT_EQ(h.back().phase, "gan");
+  EXPECT_GT(h.back().d_loss, 0.0);
+
+  // The rebalancing weights were set from the data (not all 1).
+  auto g = ct::load_generator(ct::checkpoint_dir(out_.path(), 6));
+  const auto w = g.attr("bin_weight").toTensor();
+  EXPECT_GT((w.max() - w.min()).item<float>(), 0.1f);
+
+  // Export with another decoding; core loads the file and runs it.
+  const std::string path = out_.file("blend.pt");
+  ct::ExportOptions e;
+  e.checkpoint = ct::checkpoint_dir(out_.path(), 6);
+  e.out = path;
+  e.blend = 0.8;
+  e.temperature = 0.6;
+  e.half = true;
+  ASSERT_EQ(ct::run_export(e), 0);
+  auto exported = torch::jit::load(path);
+  EXPECT_DOUBLE_EQ(exported.attr("blend").toDouble(), 0.8);
+  EXPECT_DOUBLE_EQ(exported.attr("temperature").toDouble(), 0.6);
+  const auto model = colorize::Model::load(path, {});
+  EXPECT_EQ(model.info().input_size, 32);
+  EXPECT_NE(model.info().architecture_json.find("\"classes\""), std::string::npos);
+}
+
+TEST_F(RecipeTest, ValListHoldsOutExactlyTheNamedPhotos) {
+  std::ofstream(out_.file("list.txt")) << "# held out\nchelsea.png\n\nrocket.jpg\n";
+  auto o = options();
+  o.out_dir = out_.file("run");
+  o.val_list = out_.file("list.txt");
+  o.epochs = o.pretrain_epochs = 1;
+  o.class_weight = 0;
+  const auto result = ct::run_training(o);
+  EXPECT_EQ(result.state.val_photos, 2);
+  EXPECT_EQ(result.state.train_photos, 4);
+  std::ifstream f(out_.file("run/val-photos.txt"));
+  std::string a, b, rest;
+  std::getline(f, a);
+  std::getline(f, b);
+  EXPECT_EQ(fs::path(a).filename(), "chelsea.png");
+  EXPECT_EQ(fs::path(b).filename(), "rocket.jpg");
+  EXPECT_FALSE(std::getline(f, rest));
+
+  std::ofstream(out_.file("none.txt")) << "missing.jpg\n";
+  o.val_list = out_.file("none.txt");
+  o.out_dir = out_.file("run2");
+  EXPECT_THROW(ct::run_training(o), ct::UsageError);
+  std::ofstream(out_.file("paths.txt")) << "sub/chelsea.png\n";
+  o.val_list = out_.file("paths.txt");
+  EXPECT_THROW(ct::run_training(o), ct::UsageError);
+}
+
+TEST_F(RecipeTest, ExportRefusesDecodingOptionsForARegressionOnlyModel) {
+  auto o = options();
+  o.epochs = o.pretrain_epochs = 1;
+  o.class_weight = 0;
+  ct::run_training(o);
+  ct::ExportOptions e;
+  e.checkpoint = ct::checkpoint_dir(out_.path(), 1);
+  e.out = out_.file("x.pt");
+  e.blend = 0.5;
+  EXPECT_THROW(ct::run_export(e), ct::UsageError);
+  EXPECT_FALSE(fs::exists(e.out));
+}
+
+TEST(RecipeOptions, ClassWeightNeedsResizeAndLab) {
+  ct::TrainOptions o;
+  o.data_dirs = {"d"};
+  o.out_dir = "o";
+  EXPECT_NO_THROW(ct::validate(o));
+  o.upsample = ct::Upsample::Transposed;
+  EXPECT_THROW(ct::validate(o), ct::UsageError);
+  o.class_weight = 0;
+  EXPECT_NO_THROW(ct::validate(o));
+  o.upsample = ct::Upsample::Resize;
+  o.class_weight = 1;
+  o.space = ct::Space::Rgb;
+  EXPECT_THROW(ct::validate(o), ct::UsageError);
+}
+
+}  // namespace
