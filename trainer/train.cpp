@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "ab_bins.h"
+#include "class_head.h"
 #include "colorize/model.h"
 #include "dataset.h"
 #include "model_io.h"
@@ -64,16 +65,6 @@ torch::Device choose_device(const std::string &name) {
   return torch::kCPU;
 }
 
-/// The colour classes' a,b centres, normalised like the network's output.
-torch::Tensor bin_ab_tensor() {
-  const AbBins &bins = AbBins::gamut();
-  const double scale = Normalization{}.ab_scale;
-  auto t = torch::empty({bins.size(), 2});
-  for (int i = 0; i < bins.size(); ++i)
-    for (int k = 0; k < 2; ++k) t[i][k] = bins.centres()[i][k] / scale;
-  return t;
-}
-
 /// A new generator; with a classification head, its rebalancing weights come
 /// from the training photos' colours.
 torch::jit::Module new_generator(const TrainOptions &o, const std::vector<Photo> &train) {
@@ -83,24 +74,6 @@ torch::jit::Module new_generator(const TrainOptions &o, const std::vector<Photo>
   const std::vector<float> w = AbBins::gamut().rebalance(class_counts(train, o.size));
   g.attr("bin_weight").toTensor().copy_(torch::tensor(w));
   return g;
-}
-
-/// Rebalanced cross-entropy of the class logits of heads() [N,Q,H/4,W/4]
-/// against the batch's soft targets (class_target_ab()) (Zhang et al. 2016, eq. 2 and 3): each pixel weighs
-/// as its nearest class's rebalancing weight.
-torch::Tensor class_loss(const torch::Tensor &logits, const Batch &b, const torch::Tensor &bin_weight) {
-  const int64_t n = logits.size(0), q = logits.size(1), h = logits.size(2), w = logits.size(3);
-  const auto device = logits.device();
-  auto index = torch::from_blob(const_cast<int32_t *>(b.class_index.data()), {n, AbBins::kNeighbours, h, w},
-                                torch::kInt)
-                   .to(device, torch::kLong);
-  auto weight = torch::from_blob(const_cast<float *>(b.class_weight.data()), {n, AbBins::kNeighbours, h, w},
-                                 torch::kFloat)
-                    .to(device);
-  auto target = torch::zeros({n, q, h, w}, logits.options()).scatter_add_(1, index, weight);
-  auto per_pixel = -(target * torch::log_softmax(logits, 1)).sum(1);
-  auto pixel_weight = bin_weight.to(device).index({index.select(1, 0)});
-  return (per_pixel * pixel_weight).mean();
 }
 
 /// Options of a resumed run: the checkpoint's, with the run-time settings
