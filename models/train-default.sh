@@ -28,12 +28,10 @@ exec bash "$repo/.ci/trixie-chroot" run /bin/bash -euo pipefail -c '
   repo=$1 run=$2 train=$3 extra=$4; shift 4
   cd "$repo"
   build=$run/build-trainer
-  if [[ ! -x $build/trainer/colorize-train ]]; then
-    meson setup "$build" -Dgimp=disabled -Dtests=false >"$run/build.log"
-    meson compile -C "$build" trainer/colorize-train >>"$run/build.log"
-  fi
+  [[ -f $build/build.ninja ]] || meson setup "$build" -Dgimp=disabled -Dtests=false >"$run/build.log"
+  meson compile -C "$build" trainer/colorize-train >>"$run/build.log"
   args=(--out "$run/train" --threads 2)
-  if [[ -d $run/train/checkpoints ]]; then
+  if compgen -G "$run/train/checkpoints/epoch-*/state.json" >/dev/null; then
     args+=(--resume)
   else
     args+=(--data "$train" --data "$extra" --val-list "$repo/models/validation-photos.txt"

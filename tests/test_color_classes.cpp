@@ -3,6 +3,7 @@
 // of training photos. No networks here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -84,9 +85,31 @@ TEST(AbBins, RebalancingFavoursRareColoursAndAveragesOneUnderThePrior) {
   const auto w = bins.rebalance(counts);
   EXPECT_GT(w[red], 5 * w[gray]);
   EXPECT_LT(w[gray], 1.0);
-  // With no uniform mix, the weights would invert the prior exactly; with
-  // the 50/50 mix, no weight exceeds 2 * classes.
-  for (float v : w) EXPECT_LE(v, 2.0 * bins.size());
+  // A classes-only mix ignores the prior: every weight is 1.
+  for (float v : bins.rebalance(counts, 1.0)) EXPECT_NEAR(v, 1.0, 1e-5);
+}
+
+TEST(AbBins, SoftEncodingAtAndBeyondTheGamutEdgeFindsTheTrueNearestClasses) {
+  const AbBins &bins = AbBins::gamut();
+  for (const cv::Vec2f p : {cv::Vec2f(200, 200), cv::Vec2f(-95, 98), cv::Vec2f(80, -110), cv::Vec2f(101, 3)}) {
+    int32_t index[AbBins::kNeighbours];
+    float weight[AbBins::kNeighbours];
+    bins.soft_encode(p[0], p[1], index, weight);
+    double sum = 0;
+    for (float w : weight) {
+      EXPECT_TRUE(std::isfinite(w));
+      sum += w;
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-5) << p;
+    // Brute force: the 5 smallest distances.
+    std::vector<float> d;
+    for (const auto &c : bins.centres()) d.push_back((p[0] - c[0]) * (p[0] - c[0]) + (p[1] - c[1]) * (p[1] - c[1]));
+    std::sort(d.begin(), d.end());
+    for (int k = 0; k < AbBins::kNeighbours; ++k) {
+      const auto &c = bins.centres()[index[k]];
+      EXPECT_NEAR((p[0] - c[0]) * (p[0] - c[0]) + (p[1] - c[1]) * (p[1] - c[1]), d[k], 1e-2) << p << " k " << k;
+    }
+  }
 }
 
 TEST(Metrics, ChromaRippleSeesColourNoiseOnlyInFlatAreas) {

@@ -18,6 +18,8 @@
 #include "class_head.h"
 #include "data.h"
 #include "colorize/model.h"
+#include "colorize/pipeline.h"
+#include "state.h"
 #include "model_io.h"
 #include "nets.h"
 #include "options.h"
@@ -121,25 +123,31 @@ TEST(ClassHead, ForwardBlendsRegressionWithTheAnnealedMeanOfTheClasses) {
 }
 
 TEST(ClassLoss, IsTheRebalancedSoftCrossEntropy) {
-  // One 8 x 8 example: class targets on a 2 x 2 grid.
+  // One 8 x 8 example: class targets on a 2 x 2 grid, left half orange,
+  // right half blue.
   cv::Mat bgr(8, 8, CV_8UC3, cv::Scalar(40, 90, 200));
+  bgr(cv::Rect(4, 0, 4, 8)).setTo(cv::Scalar(200, 90, 40));
   const auto batch = ct::make_batch({ct::make_example(bgr, ct::Space::Lab)}, true);
   const int q = ct::AbBins::gamut().size();
+  // Uniform logits: every pixel costs log(Q), times its nearest class's
+  // weight (all different here).
+  auto classes = torch::arange(q, torch::kFloat) / q + 0.5;
+  double expected = 0;
+  for (int p = 0; p < 4; ++p) expected += classes[batch.class_index[p]].item<double>() * std::log(double(q));
+  EXPECT_NE(batch.class_index[0], batch.class_index[1]);
+  EXPECT_NEAR(ct::class_loss(torch::zeros({1, q, 2, 2}), batch, classes).item<double>(), expected / 4, 1e-4);
   auto weights = torch::full({q}, 2.0);
-  // Uniform logits: every pixel costs log(Q), times its class weight 2.
-  auto uniform = torch::zeros({1, q, 2, 2});
-  EXPECT_NEAR(ct::class_loss(uniform, batch, weights).item<double>(), 2.0 * std::log(double(q)), 1e-4);
   // Logits equal to the log of the soft target: the target's entropy, the minimum.
   auto target = torch::full({1, q, 2, 2}, 1e-12);
   double entropy = 0;
-  for (int k = 0; k < ct::AbBins::kNeighbours; ++k) {
-    const int cls = batch.class_index[k * 4];
-    const float w = batch.class_weight[k * 4];
-    if (w > 0) {
-      target.index_put_({0, cls}, target.index({0, cls}) + w);
-      entropy -= w * std::log(w);
+  for (int p = 0; p < 4; ++p)
+    for (int k = 0; k < ct::AbBins::kNeighbours; ++k) {
+      const int cls = batch.class_index[k * 4 + p];
+      const float w = batch.class_weight[k * 4 + p];
+      if (w <= 0) continue;
+      target.index_put_({0, cls, p / 2, p % 2}, target.index({0, cls, p / 2, p % 2}) + w);
+      entropy -= w * std::log(w) / 4;
     }
-  }
   EXPECT_NEAR(ct::class_loss(target.log(), batch, weights).item<double>(), 2.0 * entropy, 1e-3);
   EXPECT_THROW(ct::class_loss(torch::zeros({1, q, 4, 4}), batch, weights), std::invalid_argument);
 }
@@ -232,6 +240,74 @@ TEST_F(RecipeTest, DefaultRecipeTrainsBothHeadsAndExportsAModelCoreLoads) {
   const auto model = colorize::Model::load(path, {});
   EXPECT_EQ(model.info().input_size, 32);
   EXPECT_NE(model.info().architecture_json.find("\"classes\""), std::string::npos);
+  // The float16 file colorizes through the pipeline, keeping the size.
+  cv::Mat photo = cv::imread(data_path("chelsea-bw.jpg"), cv::IMREAD_COLOR);
+  ASSERT_FALSE(photo.empty());
+  colorize::InferOptions infer;
+  infer.order = colorize::ChannelOrder::Bgr;
+  colorize::ApplyOptions apply;
+  apply.order = colorize::ChannelOrder::Bgr;
+  const cv::Mat out = colorize::colorize_image(model, photo, infer, apply);
+  EXPECT_EQ(out.size(), photo.size());
+  EXPECT_EQ(out.type(), CV_8UC3);
+}
+
+TEST_F(RecipeTest, ResumingWithOtherColourClassesIsRefused) {
+  auto o = options();
+  o.epochs = o.pretrain_epochs = 1;
+  ct::run_training(o);
+  // Replace the stored classes by shifted ones, as another build might make.
+  const std::string dir = ct::checkpoint_dir(out_.path(), 1);
+  auto g = ct::load_generator(dir);
+  g.attr("bin_kernel").toTensor().add_(0.05);
+  g.save(dir + "/generator.pt");
+  auto r = options();
+  r.resume = true;
+  r.epochs = 2;
+  r.epochs_given = true;
+  try {
+    ct::run_training(r);
+    ADD_FAILURE() << "resumed with other colour classes";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("colour classes"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RecipeState, OptionsRoundTripAndOlderRunsKeepTheirRecipe) {
+  ct::TrainState s;
+  s.options.data_dirs = {"/a", "/b c"};
+  s.options.val_list = "/v.txt";
+  s.options.prefix_weights = "utk=0.25";
+  s.options.dropout = 0.2;
+  s.options.class_weight = 0.7;
+  const auto back = ct::state_from_json(ct::to_json(s), "state.json");
+  EXPECT_EQ(back.options.data_dirs, s.options.data_dirs);
+  EXPECT_EQ(back.options.val_list, "/v.txt");
+  EXPECT_EQ(back.options.prefix_weights, "utk=0.25");
+  EXPECT_EQ(back.options.dropout, 0.2);
+  EXPECT_EQ(back.options.class_weight, 0.7);
+  EXPECT_EQ(back.options.upsample, ct::Upsample::Resize);
+  // A state written before these options: one data_dir, the Pix2Pix decoder.
+  const auto old = ct::state_from_json(R"({"epoch": 3, "options": {"data_dir": "/photos", "depth": 7}})", "old");
+  EXPECT_EQ(old.options.data_dirs, std::vector<std::string>{"/photos"});
+  EXPECT_EQ(old.options.upsample, ct::Upsample::Transposed);
+  EXPECT_EQ(old.options.class_weight, 0.0);
+  EXPECT_EQ(old.options.dropout, 0.5);
+}
+
+TEST(RecipeOptions, ColourClassesAreOffByDefaultWhereTheyCannotWork) {
+  auto parse = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "colorize-train");
+    std::vector<char *> argv;
+    for (auto &a : args) argv.push_back(a.data());
+    return ct::parse_train_options(int(argv.size()), argv.data());
+  };
+  EXPECT_EQ(parse({"--data", "d", "--out", "o"}).class_weight, 1.0);
+  EXPECT_EQ(parse({"--data", "d", "--out", "o", "--space", "rgb"}).class_weight, 0.0);
+  EXPECT_EQ(parse({"--data", "d", "--out", "o", "--upsample", "transposed"}).class_weight, 0.0);
+  EXPECT_THROW(parse({"--data", "d", "--out", "o", "--space", "rgb", "--class-weight", "1"}), ct::UsageError);
+  EXPECT_THROW(parse({"--data", "d", "--out", "o", "--class-weight", "-1"}), ct::UsageError);
+  EXPECT_EQ(parse({"--data", "d", "--data", "e", "--out", "o"}).data_dirs, (std::vector<std::string>{"d", "e"}));
 }
 
 TEST_F(RecipeTest, ValListHoldsOutExactlyTheNamedPhotos) {

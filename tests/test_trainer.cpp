@@ -322,6 +322,7 @@ TEST_F(TrainerTest, BadOptionsGiveClearErrorsAndNonZeroExit) {
 TEST_F(TrainerTest, RgbAndAutoencoderVariantsExportLoadableModels) {
   auto o = tiny_options(data_.path(), out_.path());
   o.space = ct::Space::Rgb;
+  o.class_weight = 0;  // the colour-class head predicts a,b
   o.epochs = 2;
   ct::run_training(o);
   colorize::LoadOptions lo;

@@ -2,7 +2,6 @@
 #include "ab_bins.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 
@@ -57,38 +56,37 @@ int AbBins::nearest(float a, float b) const {
 }
 
 void AbBins::soft_encode(float a, float b, int32_t *index, float *weight) const {
-  // The 5 nearest grid points lie within the 4 x 4 cells around (a, b);
-  // far outside the gamut, search every class.
-  std::array<std::pair<float, int>, 16> near;
-  int found = 0;
+  // Any class outside the 4 x 4 cells around (a, b) is at least one grid
+  // step away, so when the 5 nearest inside lie within that distance they
+  // are the 5 nearest; otherwise (at the edge of the gamut) search them all.
+  thread_local std::vector<std::pair<float, int>> near;
+  near.clear();
+  auto add = [&](int c) {
+    const float da = a - centres_[c][0], db = b - centres_[c][1];
+    near.push_back({da * da + db * db, c});
+  };
   const int a0 = int(std::floor(a / kGrid)), b0 = int(std::floor(b / kGrid));
   for (int ia = a0 - 1; ia <= a0 + 2; ++ia)
-    for (int ib = b0 - 1; ib <= b0 + 2; ++ib) {
-      const int c = cell(ia, ib);
-      if (c < 0) continue;
-      const float da = a - centres_[c][0], db = b - centres_[c][1];
-      near[found++] = {da * da + db * db, c};
-    }
-  if (found == 0) {
-    float best = std::numeric_limits<float>::max();
-    for (int c = 0; c < size(); ++c) {
-      const float da = a - centres_[c][0], db = b - centres_[c][1];
-      if (da * da + db * db < best) {
-        best = da * da + db * db;
-        near[0] = {best, c};
-      }
-    }
-    found = 1;
+    for (int ib = b0 - 1; ib <= b0 + 2; ++ib)
+      if (const int c = cell(ia, ib); c >= 0) add(c);
+  auto kth = [&] {
+    const int k = std::min<int>(int(near.size()), kNeighbours);
+    std::partial_sort(near.begin(), near.begin() + k, near.end());
+    return k;
+  };
+  int k = kth();
+  if (k < kNeighbours || near[k - 1].first > kGrid * kGrid) {
+    near.clear();
+    for (int c = 0; c < size(); ++c) add(c);
+    k = kth();
   }
-  const int k = std::min(found, kNeighbours);
-  std::partial_sort(near.begin(), near.begin() + k, near.begin() + found);
+  // Weights relative to the nearest, so they cannot all underflow.
   double sum = 0;
-  for (int i = 0; i < k; ++i) sum += std::exp(-near[i].first / (2 * kSigma * kSigma));
+  for (int i = 0; i < k; ++i) sum += std::exp(-(near[i].first - near[0].first) / (2 * kSigma * kSigma));
   for (int i = 0; i < kNeighbours; ++i) {
     index[i] = i < k ? near[i].second : near[0].second;
-    weight[i] = i < k ? float(std::exp(-near[i].first / (2 * kSigma * kSigma)) / sum) : 0.f;
+    weight[i] = i < k ? float(std::exp(-(near[i].first - near[0].first) / (2 * kSigma * kSigma)) / sum) : 0.f;
   }
-  if (!(sum > 0)) weight[0] = 1.f;  // underflow far from every class
 }
 
 std::vector<float> AbBins::rebalance(const std::vector<double> &counts, double uniform_mix) const {

@@ -29,8 +29,7 @@ class AbBins {
   /// Index of the class nearest to (a, b).
   int nearest(float a, float b) const;
   /// The kNeighbours nearest classes of (a, b) with normalised Gaussian
-  /// weights, nearest first (fewer near the edge of the gamut: the rest get
-  /// weight 0 and the nearest index).
+  /// weights, nearest first.
   void soft_encode(float a, float b, int32_t *index, float *weight) const;
 
   /// Class-rebalancing weights (Zhang et al.): the empirical class frequency

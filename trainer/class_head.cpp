@@ -2,6 +2,7 @@
 #include "class_head.h"
 
 #include <stdexcept>
+#include <string>
 
 #include "ab_bins.h"
 #include "colorize/metadata.h"
@@ -32,6 +33,16 @@ torch::Tensor class_loss(const torch::Tensor &logits, const Batch &b, const torc
   auto per_pixel = -(target * torch::log_softmax(logits, 1)).sum(1);
   auto pixel_weight = bin_weight.to(device).index({index.select(1, 0)});
   return (per_pixel * pixel_weight).mean();
+}
+
+void check_classes(const torch::jit::Module &g, const std::string &origin) {
+  const auto stored = g.attr("bin_kernel").toTensor().to(torch::kCPU, torch::kFloat).reshape({2, -1}).t();
+  const auto ours = bin_ab_tensor();
+  // float16 files round the centres to ~1e-3 of a normalised unit.
+  if (!stored.sizes().equals(ours.sizes()) || !torch::allclose(stored, ours, 0.0, 2e-3))
+    throw std::runtime_error(origin + ": the generator's " + std::to_string(stored.size(0)) +
+                             " colour classes are not this program's " + std::to_string(ours.size(0)) +
+                             " (made by another version of colorize-train)");
 }
 
 }  // namespace colorize::train

@@ -20,4 +20,9 @@ torch::Tensor bin_ab_tensor();
 /// [Q]), averaged over pixels (Zhang et al. 2016, eq. 2 and 3).
 torch::Tensor class_loss(const torch::Tensor &logits, const Batch &b, const torch::Tensor &bin_weight);
 
+/// Checks that a generator's colour classes (its `bin_kernel`) are this
+/// program's (AbBins::gamut()), so that targets and decoding agree; throws
+/// std::runtime_error naming `origin` otherwise.
+void check_classes(const torch::jit::Module &g, const std::string &origin);
+
 }  // namespace colorize::train

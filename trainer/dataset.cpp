@@ -93,9 +93,14 @@ Dataset load_dataset(const TrainOptions &o, const WarnFn &warn) {
   d.train = load_photos(paths, cap, std::max(1, o.workers), counting);
   d.val = load_photos(val_paths, cap, std::max(1, o.workers), counting);
   if (d.train.empty())
-    throw UsageError(o.data_dirs.front() + ": none of the " + std::to_string(paths.size()) +
+    throw UsageError((o.data_dirs.empty() ? std::string("--data") : o.data_dirs.front()) + ": none of the " + std::to_string(paths.size()) +
                      " image files is a usable colour photo");
   apply_prefix_weights(d.train, o.prefix_weights);
+  double appearances = 0;
+  for (const auto &p : d.train) appearances += p.weight;
+  if (appearances < std::min<double>(o.batch, d.train.size()))
+    throw UsageError("--prefix-weight: the training photos' weights add up to " + std::to_string(appearances) +
+                     " per epoch, less than one batch of " + std::to_string(o.batch));
   return d;
 }
 

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -89,6 +90,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
   StringArg val, val_list, out, gan, space, arch, upsample, device, name, license;
   gint64 seed = o.seed;
   gint epochs = -1, pretrain = -1, decay = -1;
+  gdouble class_weight = -INFINITY;  // not given
   gboolean resume = FALSE, quiet = FALSE, half = FALSE;
   GOptionEntry entries[] = {
       {"data", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &data.value, "Folder of colour photos (searched recursively; may be repeated)", "DIR"},
@@ -108,7 +110,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"space", 0, 0, G_OPTION_ARG_STRING, &space.value, "Predict lab (a,b; default) or rgb", "NAME"},
       {"arch", 0, 0, G_OPTION_ARG_STRING, &arch.value, "unet (default) or autoencoder (no skips, L1 only)", "NAME"},
       {"upsample", 0, 0, G_OPTION_ARG_STRING, &upsample.value, "Decoder upsampling: resize (nearest x2 + 3x3 conv, half-resolution head; default) or transposed (Pix2Pix)", "NAME"},
-      {"class-weight", 0, 0, G_OPTION_ARG_DOUBLE, &o.class_weight, "Weight of the colour-class loss of the classification head (default 1; 0 = regression only; needs --upsample resize, --space lab)", "X"},
+      {"class-weight", 0, 0, G_OPTION_ARG_DOUBLE, &class_weight, "Weight of the colour-class loss of the classification head (default 1 with --upsample resize and --space lab, else 0 = regression only)", "X"},
       {"dropout", 0, 0, G_OPTION_ARG_DOUBLE, &o.dropout, "Dropout of the 3 innermost decoder blocks (default 0; Pix2Pix uses 0.5)", "P"},
       {"depth", 0, 0, G_OPTION_ARG_INT, &o.depth, "Generator levels; --size must be a multiple of 2^depth (default 7)", "N"},
       {"width", 0, 0, G_OPTION_ARG_INT, &o.width, "Generator filters of the first level (default 32)", "N"},
@@ -154,6 +156,12 @@ TrainOptions parse_train_options(int argc, char **argv) {
   if (arch.value) o.arch = choose<Arch>("arch", arch.value, {{"unet", Arch::UNet}, {"autoencoder", Arch::Autoencoder}});
   if (upsample.value)
     o.upsample = choose<Upsample>("upsample", upsample.value, {{"resize", Upsample::Resize}, {"transposed", Upsample::Transposed}});
+  // The class head needs the resize decoder and a,b output: without them it
+  // is off unless asked for (then validate() explains the conflict).
+  if (class_weight != -INFINITY)
+    o.class_weight = class_weight;
+  else if (o.upsample != Upsample::Resize || o.space != Space::Lab)
+    o.class_weight = 0;
   o.seed = seed;
   o.epochs_given = epochs != -1;
   if (o.epochs_given) o.epochs = epochs;
@@ -184,7 +192,7 @@ void validate(const TrainOptions &o) {
   require(o.batch >= 1, "--batch must be at least 1");
   require(o.epochs >= 1, "--epochs must be at least 1");
   require(o.pretrain_epochs >= 0, "--pretrain-epochs must not be negative");
-  require(o.class_weight >= 0 && o.class_weight <= 100, "--class-weight must be in 0..100");
+  require(o.class_weight >= 0 && o.class_weight <= 100, "--class-weight must be in 0..100");  // NaN fails too
   require(o.class_weight == 0 || (o.upsample == Upsample::Resize && o.space == Space::Lab),
           "--class-weight needs --upsample resize and --space lab (or --class-weight 0)");
   require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");
@@ -226,8 +234,9 @@ ExportOptions parse_export_options(int argc, char **argv) {
   o.half = half;
   require(!o.checkpoint.empty(), "--checkpoint DIR is required");
   require(!o.out.empty(), "--out FILE is required");
-  require(o.blend < 0 || o.blend <= 1, "--blend must be in 0..1");
-  require(o.temperature < 0 || (o.temperature > 0 && o.temperature <= 10), "--temperature must be in (0, 10]");
+  require(std::isnan(o.blend) || (o.blend >= 0 && o.blend <= 1), "--blend must be in 0..1");
+  require(std::isnan(o.temperature) || (o.temperature > 0 && o.temperature <= 10),
+          "--temperature must be in (0, 10]");
   return o;
 }
 

@@ -2,6 +2,7 @@
 // per subcommand, validated before any work starts. No LibTorch here.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -74,8 +75,8 @@ struct ExportOptions {
   std::string checkpoint;     ///< a checkpoint folder (out/checkpoints/epoch-N)
   std::string out;
   bool half = false;
-  double blend = -1;          ///< classification share of the output (< 0: keep the checkpoint's)
-  double temperature = -1;    ///< annealed-mean temperature (< 0: keep)
+  double blend = std::nan("");        ///< classification share of the output (NaN: keep the checkpoint's)
+  double temperature = std::nan("");  ///< annealed-mean temperature (NaN: keep the checkpoint's)
   std::string name;
   std::string license;
 };

@@ -133,6 +133,51 @@ Scores get_scores(JsonObject *o, const char *k) {
   return s;
 }
 
+/// The "options" object of state.json into `t` (missing keys keep `t`'s).
+void read_options(JsonObject *o, TrainOptions &t) {
+  t.data_dirs.clear();
+  if (json_object_has_member(o, "data_dirs")) {
+    JsonArray *dirs = json_object_get_array_member(o, "data_dirs");
+    for (guint i = 0; dirs && i < json_array_get_length(dirs); ++i)
+      if (const char *d = json_array_get_string_element(dirs, i)) t.data_dirs.emplace_back(d);
+  } else if (json_object_has_member(o, "data_dir")) {  // written before --data could be repeated
+    t.data_dirs.push_back(get(o, "data_dir", std::string()));
+  }
+  t.val_dir = get(o, "val_dir", t.val_dir);
+  t.val_list = get(o, "val_list", t.val_list);
+  t.prefix_weights = get(o, "prefix_weights", t.prefix_weights);
+  t.size = get(o, "size", t.size);
+  t.batch = get(o, "batch", t.batch);
+  t.epochs = get(o, "epochs", t.epochs);
+  t.pretrain_epochs = get(o, "pretrain_epochs", t.pretrain_epochs);
+  t.decay_epochs = get(o, "decay_epochs", t.decay_epochs);
+  t.lr = get(o, "lr", t.lr);
+  t.beta1 = get(o, "beta1", t.beta1);
+  t.beta2 = get(o, "beta2", t.beta2);
+  t.lambda_l1 = get(o, "lambda", t.lambda_l1);
+  t.gan_loss = get(o, "gan_loss", std::string("bce")) == "lsgan" ? GanLoss::Lsgan : GanLoss::Bce;
+  t.space = get(o, "space", std::string("lab")) == "rgb" ? Space::Rgb : Space::Lab;
+  t.arch = get(o, "arch", std::string("unet")) == "autoencoder" ? Arch::Autoencoder : Arch::UNet;
+  // Runs written before these options existed used the Pix2Pix decoder,
+  // no classification head and dropout 0.5.
+  t.upsample = get(o, "upsample", std::string("transposed")) == "resize" ? Upsample::Resize : Upsample::Transposed;
+  t.class_weight = get(o, "class_weight", 0.0);
+  t.dropout = get(o, "dropout", 0.5);
+  t.depth = get(o, "depth", t.depth);
+  t.width = get(o, "width", t.width);
+  t.disc_width = get(o, "disc_width", t.disc_width);
+  t.disc_layers = get(o, "disc_layers", t.disc_layers);
+  t.seed = get(o, "seed", int64_t(t.seed));
+  t.threads = get(o, "threads", t.threads);
+  t.val_fraction = get(o, "val_fraction", t.val_fraction);
+  t.max_images = get(o, "max_images", t.max_images);
+  t.samples_every = get(o, "samples_every", t.samples_every);
+  t.num_samples = get(o, "num_samples", t.num_samples);
+  t.half = get(o, "half", t.half);
+  t.name = get(o, "name", t.name);
+  t.license = get(o, "license", t.license);
+}
+
 }  // namespace
 
 std::string to_json(const TrainState &s) {
@@ -192,49 +237,7 @@ TrainState state_from_json(const std::string &text, const std::string &origin) {
   s.skipped_files = get(r, "skipped_files", 0);
   s.val_gray = get_scores(r, "val_gray");
   s.val_original_colorfulness = get(r, "val_original_colorfulness", 0.0);
-  JsonObject *o = json_object_get_object_member(r, "options");
-  TrainOptions &t = s.options;
-  t.data_dirs.clear();
-  if (json_object_has_member(o, "data_dirs")) {
-    JsonArray *dirs = json_object_get_array_member(o, "data_dirs");
-    for (guint i = 0; dirs && i < json_array_get_length(dirs); ++i)
-      t.data_dirs.emplace_back(json_array_get_string_element(dirs, i));
-  } else if (json_object_has_member(o, "data_dir")) {  // written before --data could be repeated
-    t.data_dirs.push_back(get(o, "data_dir", std::string()));
-  }
-  t.val_dir = get(o, "val_dir", t.val_dir);
-  t.val_list = get(o, "val_list", t.val_list);
-  t.prefix_weights = get(o, "prefix_weights", t.prefix_weights);
-  t.size = get(o, "size", t.size);
-  t.batch = get(o, "batch", t.batch);
-  t.epochs = get(o, "epochs", t.epochs);
-  t.pretrain_epochs = get(o, "pretrain_epochs", t.pretrain_epochs);
-  t.decay_epochs = get(o, "decay_epochs", t.decay_epochs);
-  t.lr = get(o, "lr", t.lr);
-  t.beta1 = get(o, "beta1", t.beta1);
-  t.beta2 = get(o, "beta2", t.beta2);
-  t.lambda_l1 = get(o, "lambda", t.lambda_l1);
-  t.gan_loss = get(o, "gan_loss", std::string("bce")) == "lsgan" ? GanLoss::Lsgan : GanLoss::Bce;
-  t.space = get(o, "space", std::string("lab")) == "rgb" ? Space::Rgb : Space::Lab;
-  t.arch = get(o, "arch", std::string("unet")) == "autoencoder" ? Arch::Autoencoder : Arch::UNet;
-  // Runs written before these options existed used the Pix2Pix decoder,
-  // no classification head and dropout 0.5.
-  t.upsample = get(o, "upsample", std::string("transposed")) == "resize" ? Upsample::Resize : Upsample::Transposed;
-  t.class_weight = get(o, "class_weight", 0.0);
-  t.dropout = get(o, "dropout", 0.5);
-  t.depth = get(o, "depth", t.depth);
-  t.width = get(o, "width", t.width);
-  t.disc_width = get(o, "disc_width", t.disc_width);
-  t.disc_layers = get(o, "disc_layers", t.disc_layers);
-  t.seed = get(o, "seed", int64_t(t.seed));
-  t.threads = get(o, "threads", t.threads);
-  t.val_fraction = get(o, "val_fraction", t.val_fraction);
-  t.max_images = get(o, "max_images", t.max_images);
-  t.samples_every = get(o, "samples_every", t.samples_every);
-  t.num_samples = get(o, "num_samples", t.num_samples);
-  t.half = get(o, "half", t.half);
-  t.name = get(o, "name", t.name);
-  t.license = get(o, "license", t.license);
+  read_options(json_object_get_object_member(r, "options"), s.options);
   if (json_object_has_member(r, "history")) {
     JsonArray *h = json_object_get_array_member(r, "history");
     for (guint i = 0; i < json_array_get_length(h); ++i) {

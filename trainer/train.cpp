@@ -140,6 +140,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   const bool use_gan = o.arch == Arch::UNet;
   if (cli.resume) {
     nets.g = load_generator(resume_dir);
+    if (nets::has_class_head(nets.g)) check_classes(nets.g, resume_dir);
     if (use_gan) nets.d = load_module(resume_dir + "/discriminator.pt");
   } else {
     torch::manual_seed(uint64_t(o.seed));
@@ -280,12 +281,13 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
 int run_export(const ExportOptions &o) {
   TrainState state = load_state(o.checkpoint);
   torch::jit::Module g = load_generator(o.checkpoint);
-  if (o.blend >= 0 || o.temperature > 0) {
+  if (!std::isnan(o.blend) || !std::isnan(o.temperature)) {
     if (!nets::has_class_head(g))
       throw UsageError("--blend and --temperature need a model with a classification head (--class-weight > 0)");
-    nets::set_decoding(g, o.blend >= 0 ? o.blend : g.attr("blend").toDouble(),
-                       o.temperature > 0 ? o.temperature : g.attr("temperature").toDouble());
+    nets::set_decoding(g, std::isnan(o.blend) ? g.attr("blend").toDouble() : o.blend,
+                       std::isnan(o.temperature) ? g.attr("temperature").toDouble() : o.temperature);
   }
+  if (nets::has_class_head(g)) check_classes(g, o.checkpoint);
   export_model(g, model_info(state, o.name, o.license), o.out, o.half);
   std::cerr << "exported epoch " << state.epoch << " of " << o.checkpoint << " to " << o.out
             << (o.half ? " (float16 parameters)" : "") << "\n";
