@@ -23,12 +23,15 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The Pix2Pix recipe train_speed.py implements (transposed decoder, dropout 0.5,
+# no colour classes), not the trainer's defaults.
 "$build/trainer/colorize-train" --data "$data" --out "$out/run" --size "$size" --depth 7 --width 32 \
+  --upsample transposed --dropout 0.5 --decay-epochs 0 \
   --batch 16 --epochs 4 --pretrain-epochs 2 --max-images "$images" --val-fraction 0 --samples-every 0 \
   --threads "$threads" --workers 1 --quiet 2>/dev/null
 awk -F, -v s="$size" -v n="$images" '
-  NR == 3 { printf "C++ colorize-train %sx%s: L1 only %.2f images/s, %.3f images per CPU-second\n", s, s, $9, n / $8 }
-  NR == 5 { printf "C++ colorize-train %sx%s: GAN + L1 %.2f images/s, %.3f images per CPU-second\n", s, s, $9, n / $8 }' \
+  NR == 3 { printf "C++ colorize-train %sx%s: L1 only %.2f images/s, %.3f images per CPU-second\n", s, s, $10, n / $9 }
+  NR == 5 { printf "C++ colorize-train %sx%s: GAN + L1 %.2f images/s, %.3f images per CPU-second\n", s, s, $10, n / $9 }' \
   "$out/run/losses.csv"
 echo "load average between: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/python3 "$here/train_speed.py" --size "$size" --threads "$threads" --steps $((images / 16)) --warmup 2
