@@ -1,4 +1,4 @@
-// Speed and memory benchmark of the `colorize` program (issue 2, "Speed and
+// Speed and memory benchmark of the `colorize` program ("Speed and
 // memory"): builds the standard 54 M-parameter Pix2Pix generator (untrained:
 // weights do not change speed), makes a 24 MP and a 96 MP JPEG from a photo,
 // then measures
