@@ -273,6 +273,31 @@ TEST_F(RecipeTest, ResumingWithOtherColourClassesIsRefused) {
   }
 }
 
+TEST_F(RecipeTest, ANewRunNeverOverwritesAnEarlierOneUnlessForced) {
+  auto o = options();
+  o.epochs = o.pretrain_epochs = 2;
+  o.class_weight = 0;
+  ct::run_training(o);
+  const std::string model = out_.file("model.pt");
+  const auto before = fs::last_write_time(model);
+  auto again = o;
+  again.epochs = again.pretrain_epochs = 1;
+  try {
+    ct::run_training(again);
+    ADD_FAILURE() << "trained into a folder holding a run";
+  } catch (const ct::UsageError &e) {
+    EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(fs::last_write_time(model), before);
+  EXPECT_TRUE(fs::exists(ct::checkpoint_dir(out_.path(), 2)));
+  // --force starts clean: no checkpoint of the longer earlier run is left.
+  again.force = true;
+  ct::run_training(again);
+  EXPECT_TRUE(fs::exists(ct::checkpoint_dir(out_.path(), 1)));
+  EXPECT_FALSE(fs::exists(ct::checkpoint_dir(out_.path(), 2)));
+  EXPECT_EQ(ct::latest_checkpoint(out_.path()), ct::checkpoint_dir(out_.path(), 1));
+}
+
 TEST(RecipeState, OptionsRoundTripAndOlderRunsKeepTheirRecipe) {
   ct::TrainState s;
   s.options.data_dirs = {"/a", "/b c"};

@@ -91,7 +91,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
   gint64 seed = o.seed;
   gint epochs = -1, pretrain = -1, decay = -1;
   gdouble class_weight = -INFINITY;  // not given
-  gboolean resume = FALSE, quiet = FALSE, half = FALSE;
+  gboolean resume = FALSE, quiet = FALSE, half = FALSE, force = FALSE;
   GOptionEntry entries[] = {
       {"data", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &data.value, "Folder of colour photos (searched recursively; may be repeated)", "DIR"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out.value, "Output folder: checkpoints, model.pt, losses, samples", "DIR"},
@@ -125,6 +125,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"num-samples", 0, 0, G_OPTION_ARG_INT, &o.num_samples, "Images per block of the sample grid (default 6)", "N"},
       {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Export model.pt with float16 parameters (half the size)", nullptr},
       {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs, --decay-epochs and run-time options may be changed; --threads stays the run's unless given, as only the same count continues it bit for bit)", nullptr},
+      {"force", 0, 0, G_OPTION_ARG_NONE, &force, "Start a new run even if --out holds an earlier run's files (they are deleted first)", nullptr},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only warnings, errors and the final summary", nullptr},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name written into the exported file", "TEXT"},
       {"license", 0, 0, G_OPTION_ARG_STRING, &license.value, "License written into the exported file", "TEXT"},
@@ -170,6 +171,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
   o.decay_given = decay != -1;
   if (o.decay_given) o.decay_epochs = decay;
   o.resume = resume;
+  o.force = force;
   o.quiet = quiet;
   o.half = half;
   validate(o);
@@ -178,6 +180,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
 
 void validate(const TrainOptions &o) {
   require(!o.out_dir.empty(), "--out DIR is required");
+  require(!(o.resume && o.force), "--resume and --force cannot be used together");
   if (o.resume && o.data_dirs.empty()) return;  // the rest comes from the checkpoint
   require(!o.data_dirs.empty(), "--data DIR is required");
   require(o.depth >= 2 && o.depth <= 10, "--depth must be in 2..10 (got " + std::to_string(o.depth) + ")");

@@ -66,6 +66,7 @@ struct TrainOptions {
   int num_samples = 6;        ///< images per row block of the sample grid
   bool half = false;          ///< export parameters as float16
   bool resume = false;
+  bool force = false;         ///< a new run may replace an earlier run's files in out_dir
   bool quiet = false;
   std::string name = "colorize";
   std::string license;

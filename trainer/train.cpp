@@ -94,6 +94,24 @@ TrainOptions merge_resume(const TrainOptions &cli, TrainOptions saved) {
   return saved;
 }
 
+/// What a run writes into its folder (removed by --force).
+const char *const kRunFiles[] = {"checkpoints", "samples", "losses.csv", "losses.png", "model.pt", "val-photos.txt"};
+
+/// A new run must not mix with an earlier run's files: refuse a folder that
+/// is not empty unless --force, which removes the files a run writes.
+void prepare_new_run_folder(const TrainOptions &o) {
+  std::error_code ec;
+  if (!fs::exists(o.out_dir, ec)) return;
+  if (!fs::is_directory(o.out_dir, ec)) throw UsageError(o.out_dir + ": not a folder");
+  if (o.force) {
+    for (const char *name : kRunFiles) fs::remove_all(fs::path(o.out_dir) / name);
+    return;
+  }
+  if (!fs::is_empty(o.out_dir, ec))
+    throw UsageError(o.out_dir + ": the folder is not empty (an earlier run?); continue that run with --resume, " +
+                     "or start a new one there with --force (deletes its checkpoints)");
+}
+
 }  // namespace
 
 double learning_rate(const TrainOptions &o, int epoch) {
@@ -116,6 +134,8 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     state.options = merge_resume(cli, state.options);
   } else {
     state.options = cli;
+    validate(cli);
+    prepare_new_run_folder(cli);
   }
   // The count actually used is recorded, so that --resume keeps it.
   if (state.options.threads <= 0) state.options.threads = int(std::max(1u, std::thread::hardware_concurrency()));
