@@ -91,7 +91,7 @@ TEST(AbBins, RebalancingFavoursRareColoursAndAveragesOneUnderThePrior) {
 
 TEST(AbBins, SoftEncodingAtAndBeyondTheGamutEdgeFindsTheTrueNearestClasses) {
   const AbBins &bins = AbBins::gamut();
-  for (const cv::Vec2f p : {cv::Vec2f(200, 200), cv::Vec2f(-95, 98), cv::Vec2f(80, -110), cv::Vec2f(101, 3)}) {
+  for (const cv::Vec2f &p : {cv::Vec2f(200, 200), cv::Vec2f(-95, 98), cv::Vec2f(80, -110), cv::Vec2f(101, 3)}) {
     int32_t index[AbBins::kNeighbours];
     float weight[AbBins::kNeighbours];
     bins.soft_encode(p[0], p[1], index, weight);

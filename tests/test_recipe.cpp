@@ -25,6 +25,7 @@
 #include "options.h"
 #include "support.h"
 #include "train.h"
+#include "trainer_fixtures.h"
 
 namespace fs = std::filesystem;
 namespace ct = colorize::train;
@@ -180,30 +181,17 @@ class RecipeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::create_directories(data_.path());
-    for (const char *name : {"astronaut.png", "chelsea.png", "china.jpg", "coffee.png", "flower.jpg", "rocket.jpg"})
+    for (const char *name : colorize::testing::kTrainPhotos)
       fs::copy_file(data_path(name), fs::path(data_.path()) / name);
   }
   ct::TrainOptions options() const {
-    ct::TrainOptions o;  // the default recipe, made tiny
-    o.data_dirs = {data_.path()};
-    o.out_dir = out_.path();
-    o.size = 32;
-    o.depth = 3;
-    o.width = 8;
-    o.disc_width = 8;
-    o.disc_layers = 2;
-    o.batch = 2;
+    // The default recipe, made tiny, with enough epochs for a GAN phase.
+    ct::TrainOptions o = colorize::testing::tiny_options(data_.path(), out_.path());
     o.epochs = 6;
     o.pretrain_epochs = 5;
-    o.decay_epochs = 0;
     o.lr = 1e-3;
-    o.threads = 1;
     o.workers = 1;
-    o.val_fraction = 0.34;
-    o.samples_every = 0;
-    o.quiet = true;
     o.seed = 11;
-    o.device = "cpu";
     return o;
   }
   TempDir data_, out_;

@@ -29,16 +29,17 @@
 #include "options.h"
 #include "support.h"
 #include "train.h"
+#include "trainer_fixtures.h"
 
 namespace fs = std::filesystem;
 using colorize::testing::data_path;
 using colorize::testing::TempDir;
+using colorize::testing::tiny_options;
 namespace ct = colorize::train;
 
 namespace {
 
-const char *const kPhotos[] = {"astronaut.png", "chelsea.png", "china.jpg",
-                               "coffee.png", "flower.jpg", "rocket.jpg"};
+const auto &kPhotos = colorize::testing::kTrainPhotos;
 
 /// A data folder with copies of the fixture photos (in a subfolder too, to
 /// exercise the recursive scan).
@@ -49,31 +50,6 @@ void make_data_dir(const std::string &dir) {
     const fs::path to = fs::path(dir) / (i++ % 2 ? "sub" : "") / name;
     fs::copy_file(data_path(name), to);
   }
-}
-
-/// Options for a tiny, fast, deterministic run.
-ct::TrainOptions tiny_options(const std::string &data, const std::string &out) {
-  ct::TrainOptions o;
-  o.data_dirs = {data};
-  o.out_dir = out;
-  o.size = 32;
-  o.depth = 3;
-  o.width = 8;
-  o.disc_width = 8;
-  o.disc_layers = 2;
-  o.batch = 2;
-  o.epochs = 3;
-  o.pretrain_epochs = 1;
-  o.decay_epochs = 0;
-  o.threads = 1;
-  o.workers = 2;
-  o.val_fraction = 0.34;  // 2 of the 6 photos
-  o.samples_every = 0;
-  o.num_samples = 2;
-  o.quiet = true;
-  o.seed = 7;
-  o.device = "cpu";
-  return o;
 }
 
 /// run_cli with a vector of arguments; captures stderr into `err`.
