@@ -35,14 +35,6 @@ using colorize::testing::TempDir;
 
 namespace {
 
-torch::Tensor bins_tensor() {
-  const auto &bins = ct::AbBins::gamut();
-  auto t = torch::empty({bins.size(), 2});
-  for (int i = 0; i < bins.size(); ++i)
-    for (int k = 0; k < 2; ++k) t[i][k] = bins.centres()[i][k] / 110.0;
-  return t;
-}
-
 nets::UNetConfig resize_config(int classes) {
   nets::UNetConfig c;
   c.depth = 2;
@@ -84,7 +76,7 @@ TEST(ResizeDecoder, ConstantInputGivesNoCheckerboardUnlikeTransposedConvolutions
 TEST(ClassHead, ForwardBlendsRegressionWithTheAnnealedMeanOfTheClasses) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(3);
-  const auto bins = bins_tensor();
+  const auto bins = ct::bin_ab_tensor();
   auto g = nets::build_unet(resize_config(int(bins.size(0))), bins);
   g.eval();
   ASSERT_TRUE(nets::has_class_head(g));

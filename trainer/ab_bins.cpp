@@ -49,6 +49,11 @@ int AbBins::cell(int ia, int ib) const {
 }
 
 int AbBins::nearest(float a, float b) const {
+  // The grid point (a, b) rounds to is the nearest class when it is one
+  // (ties between two grid points go to the full search, like soft_encode).
+  const float fa = a / float(kGrid), fb = b / float(kGrid);
+  if (std::abs(fa - std::round(fa)) != 0.5f && std::abs(fb - std::round(fb)) != 0.5f)
+    if (const int c = cell(int(std::lround(fa)), int(std::lround(fb))); c >= 0) return c;
   int32_t index[kNeighbours];
   float weight[kNeighbours];
   soft_encode(a, b, index, weight);

@@ -93,8 +93,8 @@ Dataset load_dataset(const TrainOptions &o, const WarnFn &warn) {
   d.train = load_photos(paths, cap, std::max(1, o.workers), counting);
   d.val = load_photos(val_paths, cap, std::max(1, o.workers), counting);
   if (d.train.empty())
-    throw UsageError((o.data_dirs.empty() ? std::string("--data") : o.data_dirs.front()) + ": none of the " + std::to_string(paths.size()) +
-                     " image files is a usable colour photo");
+    throw UsageError((o.data_dirs.empty() ? std::string("--data") : o.data_dirs.front()) + ": none of the " +
+                     std::to_string(paths.size()) + " image files is a usable colour photo");
   apply_prefix_weights(d.train, o.prefix_weights);
   double appearances = 0;
   for (const auto &p : d.train) appearances += p.weight;

@@ -31,7 +31,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-
 std::vector<torch::Tensor> params_of(const torch::jit::Module &m) {
   std::vector<torch::Tensor> out;
   for (const auto &p : m.parameters()) out.push_back(p);
@@ -134,13 +133,12 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     state.options = merge_resume(cli, state.options);
   } else {
     state.options = cli;
-    validate(cli);
-    prepare_new_run_folder(cli);
   }
   // The count actually used is recorded, so that --resume keeps it.
   if (state.options.threads <= 0) state.options.threads = int(std::max(1u, std::thread::hardware_concurrency()));
   const TrainOptions &o = state.options;
   validate(o);
+  if (!cli.resume) prepare_new_run_folder(o);
   torch::set_num_threads(o.threads);
   const torch::Device device = choose_device(o.device);
   if (const char *opt = std::getenv("COLORIZE_JIT_OPTIMIZE")) torch::jit::setGraphExecutorOptimize(opt[0] != '0');
