@@ -89,19 +89,23 @@ TEST(ClassHead, ForwardBlendsRegressionWithTheAnnealedMeanOfTheClasses) {
   nets::set_decoding(g, 0.0, 0.38);
   EXPECT_TRUE(torch::allclose(g.forward({x}).toTensor(), reg, 1e-5, 1e-6));
 
-  // blend 1: the annealed mean sum_q softmax(z / T)_q * bin_q over the whole
-  // half-resolution grid (heads() gives every other pixel of it), upsampled.
+  // heads() gives the logits of every other pixel of the half-resolution grid.
   nets::set_decoding(g, 1.0, 0.5);
   auto head = g.attr("head").toModule();
-  const auto all = head.run_method("classify", g.run_method("trunk", x)).toTensor();
+  const auto h = g.run_method("trunk", x).toTensor();
+  const auto all = head.run_method("classify", h).toTensor();
   EXPECT_TRUE(torch::allclose(all.index({torch::indexing::Slice(), torch::indexing::Slice(),
                                          torch::indexing::Slice(0, torch::indexing::None, 2),
                                          torch::indexing::Slice(0, torch::indexing::None, 2)}),
                               logits));
-  const auto p = torch::softmax(all / 0.5, 1);
-  const auto mean = torch::einsum("nqhw,qc->nchw", {p, bins});
-  const auto expected = torch::upsample_bilinear2d(mean, c10::nullopt, false, std::vector<double>{2.0, 2.0});
-  EXPECT_TRUE(torch::allclose(g.forward({x}).toTensor(), expected, 1e-4, 1e-5));
+  // blend 1: the annealed mean sum_q softmax(z / T)_q * bin_q, z the logits
+  // of the 2x2 means of the features (the same H/4 grid), upsampled twice.
+  const auto z = head.run_method("classify", torch::avg_pool2d(h, {2, 2})).toTensor();
+  const auto mean = torch::einsum("nqhw,qc->nchw", {torch::softmax(z / 0.5, 1), bins});
+  const auto up2 = [](const torch::Tensor &t) {
+    return torch::upsample_bilinear2d(t, c10::nullopt, false, std::vector<double>{2.0, 2.0});
+  };
+  EXPECT_TRUE(torch::allclose(g.forward({x}).toTensor(), up2(up2(mean)), 1e-4, 1e-5));
 
   EXPECT_THROW(nets::set_decoding(g, 1.5, 0.5), std::invalid_argument);
   EXPECT_THROW(nets::set_decoding(g, 0.5, 0.0), std::invalid_argument);
@@ -230,6 +234,30 @@ TEST_F(RecipeTest, DefaultRecipeTrainsBothHeadsAndExportsAModelCoreLoads) {
   const cv::Mat out = colorize::colorize_image(model, photo, infer, apply);
   EXPECT_EQ(out.size(), photo.size());
   EXPECT_EQ(out.type(), CV_8UC3);
+}
+
+TEST(ClassHead, RebuildingKeepsWeightsAndDecodingInANewModule) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(5);
+  const auto bins = ct::bin_ab_tensor();
+  auto g = nets::build_unet(resize_config(int(bins.size(0))), bins);
+  nets::set_decoding(g, 0.7, 0.45);
+  g.eval();
+  auto copy = nets::rebuild_unet(resize_config(int(bins.size(0))), g);
+  EXPECT_FALSE(copy.is_training());
+  EXPECT_DOUBLE_EQ(copy.attr("blend").toDouble(), 0.7);
+  EXPECT_DOUBLE_EQ(copy.attr("temperature").toDouble(), 0.45);
+  const auto x = torch::randn({1, 1, 16, 16});
+  const auto y = g.forward({x}).toTensor();
+  EXPECT_TRUE(torch::equal(copy.forward({x}).toTensor(), y));
+  // The copy owns its tensors.
+  for (auto p : copy.parameters()) p.zero_();
+  EXPECT_TRUE(torch::equal(g.forward({x}).toTensor(), y));
+  // Another config (no classes, or another width) does not fit.
+  EXPECT_THROW(nets::rebuild_unet(resize_config(0), g), std::invalid_argument);
+  auto wider = resize_config(int(bins.size(0)));
+  wider.width *= 2;
+  EXPECT_THROW(nets::rebuild_unet(wider, g), std::invalid_argument);
 }
 
 TEST_F(RecipeTest, ResumingWithOtherColourClassesIsRefused) {

@@ -8,6 +8,7 @@
 #include "nets.h"
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -184,7 +185,11 @@ std::string upsampled(const std::string &what) {
   return s.replace(s.find("{}"), 2, what);
 }
 
-/// Resize mode: the head replaces up0 (see build_head()).
+/// Resize mode: the head replaces up0 (see build_head()). forward() decodes
+/// the classes on 2x2 means of the head's features, the grid the class loss
+/// is trained on (heads() takes every other pixel), then upsamples the
+/// annealed mean bilinearly: the 261-way softmax at the full half-resolution
+/// grid took about half of a 256x256 forward on a CPU.
 void define_resize_forward(torch::jit::Module &net, const UNetConfig &c, const torch::Tensor &bin_ab,
                            const CompilationUnitPtr &cu) {
   net.register_module("head", build_head(c, cu));
@@ -204,8 +209,9 @@ void define_resize_forward(torch::jit::Module &net, const UNetConfig &c, const t
          "def forward(self, x):\n"
          "    h = self.trunk(x)\n"
          "    r = self.head.regress(h)\n"
-         "    p = torch.softmax(self.head.classify(h) / self.temperature, 1)\n"
-         "    c = torch.conv2d(p, self.bin_kernel, None, [1, 1], [0, 0])\n"
+         "    z = self.head.classify(torch.avg_pool2d(h, [2, 2]))\n"
+         "    p = torch.softmax(z / self.temperature, 1)\n"
+         "    c = " + upsampled("torch.conv2d(p, self.bin_kernel, None, [1, 1], [0, 0])") + "\n"
          "    return " + upsampled("r + self.blend * (c - r)") + "\n";
   net.define(src);
 }
@@ -255,6 +261,41 @@ void set_decoding(torch::jit::Module &g, double blend, double temperature) {
 
 bool has_class_head(const torch::jit::Module &g) {
   return g.hasattr("blend") && g.find_method("heads").has_value();
+}
+
+namespace {
+
+/// Name -> tensor of a module's parameters and buffers (recursively).
+std::map<std::string, torch::Tensor> named_state(const torch::jit::Module &m) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto &p : m.named_parameters(true)) out.emplace(p.name, p.value);
+  for (const auto &b : m.named_buffers(true)) out.emplace(b.name, b.value);
+  return out;
+}
+
+}  // namespace
+
+torch::jit::Module rebuild_unet(const UNetConfig &config, const torch::jit::Module &trained) {
+  torch::Tensor bin_ab;
+  if (config.classes > 0 && trained.hasattr("bin_kernel"))
+    bin_ab = trained.attr("bin_kernel").toTensor().reshape({2, config.classes}).t();
+  torch::jit::Module g = build_unet(config, bin_ab);
+  auto from = named_state(trained);
+  const auto to = named_state(g);
+  if (from.size() != to.size())
+    throw std::invalid_argument("the generator has " + std::to_string(from.size()) + " tensors, its config " +
+                                std::to_string(to.size()));
+  torch::NoGradGuard no_grad;
+  for (const auto &[name, t] : to) {
+    const auto it = from.find(name);
+    if (it == from.end()) throw std::invalid_argument("the generator has no tensor '" + name + "' of its config");
+    if (it->second.sizes() != t.sizes())
+      throw std::invalid_argument("tensor '" + name + "' of the generator does not have its config's shape");
+    t.copy_(it->second);
+  }
+  if (has_class_head(g)) set_decoding(g, trained.attr("blend").toDouble(), trained.attr("temperature").toDouble());
+  set_training(g, trained.is_training());
+  return g;
 }
 
 torch::jit::Module build_patchgan(const PatchGanConfig &c) {

@@ -57,7 +57,9 @@ struct PatchGanConfig {
 ///    training: the class loss is computed on those pixels only;
 ///  - `forward(x)` returns a,b = r + blend * (c - r), where r is the
 ///    regressed a,b and c the annealed mean of the classes,
-///    sum_q softmax(logits / temperature)_q * bin_ab_q (Zhang et al. 2016).
+///    sum_q softmax(logits / temperature)_q * bin_ab_q (Zhang et al. 2016),
+///    computed from the logits of 2x2 means of the head's features (the
+///    H/4 grid) and upsampled bilinearly to the head's resolution.
 ///    `blend` and `temperature` are float attributes (defaults 0.5, 0.38),
 ///    set at export (set_decoding()); the file keeps the L -> a,b contract.
 /// The module also carries a `bin_weight` buffer [Q] (class rebalancing
@@ -71,6 +73,11 @@ void set_decoding(torch::jit::Module &g, double blend, double temperature);
 
 /// True when the generator has the classification head.
 bool has_class_head(const torch::jit::Module &g);
+/// A generator built by this code from `config` carrying the parameters,
+/// buffers, decoding attributes and mode of `trained` (a generator of the
+/// same config, possibly saved by an earlier build whose forward() differs).
+/// Throws std::invalid_argument when their tensors do not match.
+torch::jit::Module rebuild_unet(const UNetConfig &config, const torch::jit::Module &trained);
 torch::jit::Module build_patchgan(const PatchGanConfig &config);
 
 /// Side multiple the U-Net needs: 2^depth.

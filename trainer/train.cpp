@@ -298,7 +298,9 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
 
 int run_export(const ExportOptions &o) {
   TrainState state = load_state(o.checkpoint);
-  torch::jit::Module g = load_generator(o.checkpoint);
+  // The checkpoint's weights in a generator of this build, whose forward()
+  // may be newer than the one saved with them.
+  torch::jit::Module g = nets::rebuild_unet(unet_config(state.options), load_generator(o.checkpoint));
   if (!std::isnan(o.blend) || !std::isnan(o.temperature)) {
     if (!nets::has_class_head(g))
       throw UsageError("--blend and --temperature need a model with a classification head (--class-weight > 0)");
