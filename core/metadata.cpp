@@ -2,6 +2,7 @@
 #include "colorize/metadata.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <memory>
 
@@ -135,8 +136,64 @@ std::string object_text(const Reader &r, const char *key) {
   return result;
 }
 
+/// Refuses text that json-glib should not see: over kMaxMetadataBytes, or
+/// nested deeper than kMaxMetadataDepth (the parser recurses once per level,
+/// so a deep enough text would overflow the stack). The depth is counted in
+/// one pass that skips strings, so brackets inside them do not count.
+/// `prefix` starts the message.
+void check_limits(const std::string &text, const std::string &prefix) {
+  if (text.size() > kMaxMetadataBytes)
+    throw ModelError(prefix + "too large: " + std::to_string(text.size()) +
+                     " bytes, more than the limit of " + std::to_string(kMaxMetadataBytes) +
+                     " bytes (1 MiB)");
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxMetadataDepth)
+        throw ModelError(prefix + "nesting of arrays and objects is deeper than the limit of " +
+                         std::to_string(kMaxMetadataDepth) + " levels");
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
+std::string number_text(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+/// A normalisation member read by `n`: a finite number; a scale (`scale`)
+/// has a magnitude in [kMinNormScale, kMaxNormScale], the offset one of at
+/// most kMaxNormOffset.
+double norm_value(const Reader &n, const char *key, double fallback, bool scale) {
+  const double v = n.number(key, fallback);
+  const std::string name = "\"" + n.name(key) + "\"";
+  if (!std::isfinite(v)) n.fail(name + " must be a finite number");
+  if (scale && v == 0.0) n.fail(name + " must not be 0");
+  const double magnitude = std::fabs(v);
+  if (scale && (magnitude < kMinNormScale || magnitude > kMaxNormScale))
+    n.fail(name + " is " + number_text(v) + "; its magnitude must be between " +
+           number_text(kMinNormScale) + " and " + number_text(kMaxNormScale));
+  if (!scale && magnitude > kMaxNormOffset)
+    n.fail(name + " is " + number_text(v) + "; it must be between " +
+           number_text(-kMaxNormOffset) + " and " + number_text(kMaxNormOffset));
+  return v;
+}
+
 /// Parses `text` that must hold a JSON object (for architecture/training).
 JsonNode *parse_object(const std::string &text, const char *what) {
+  check_limits(text, std::string("model metadata: ") + what + ": ");
   GObjectPtr<JsonParser> parser(json_parser_new());
   GError *raw = nullptr;
   if (!json_parser_load_from_data(parser.get(), text.c_str(), -1, &raw)) {
@@ -159,6 +216,7 @@ const char *to_string(ColorSpace space) {
 ModelInfo parse_model_info(const std::string &json_text,
                            const std::string &origin) {
   const std::string prefix = origin + ": " + kMetadataFileName + ": ";
+  check_limits(json_text, prefix);
   GObjectPtr<JsonParser> parser(json_parser_new());
   GError *raw = nullptr;
   if (!json_parser_load_from_data(parser.get(), json_text.data(),
@@ -192,11 +250,9 @@ ModelInfo parse_model_info(const std::string &json_text,
   if (JsonNode *node = r.object("normalization")) {
     const Reader n(json_node_get_object(node), prefix, "normalization.");
     Normalization &norm = info.normalization;
-    norm.l_scale = n.number("l_scale", norm.l_scale);
-    norm.l_offset = n.number("l_offset", norm.l_offset);
-    norm.ab_scale = n.number("ab_scale", norm.ab_scale);
-    if (norm.l_scale == 0.0) n.fail("\"normalization.l_scale\" must not be 0");
-    if (norm.ab_scale == 0.0) n.fail("\"normalization.ab_scale\" must not be 0");
+    norm.l_scale = norm_value(n, "l_scale", norm.l_scale, true);
+    norm.l_offset = norm_value(n, "l_offset", norm.l_offset, false);
+    norm.ab_scale = norm_value(n, "ab_scale", norm.ab_scale, true);
   }
 
   info.name = r.string("name", false);
@@ -256,6 +312,8 @@ std::string serialize_model_info(const ModelInfo &info) {
   std::string result = text;
   g_free(text);
   result += '\n';
+  // What is written must load again.
+  check_limits(result, std::string("model metadata: ") + kMetadataFileName + ": ");
   return result;
 }
 

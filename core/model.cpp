@@ -114,7 +114,8 @@ struct Model::Impl {
   torch::Device device{torch::kCPU};
 
   /// Runs forward() on a [1,1,H,W] float tensor and checks the result is a
-  /// [1,C,H,W] tensor. Returns it as float32 on the CPU.
+  /// [1,C,H,W] floating-point tensor of finite values. Returns it as float32
+  /// on the CPU.
   torch::Tensor run(const torch::Tensor &x) {
     c10::InferenceMode guard;
     torch::jit::IValue result;
@@ -145,6 +146,12 @@ struct Model::Impl {
       throw ModelError(path + ": forward() returns a tensor of type " +
                        std::string(c10::toString(y.scalar_type())) +
                        ", not floating point");
+    // One pass over the output, on its device: NaN or Inf would otherwise
+    // come out as saturated colours.
+    if (!torch::isfinite(y).all().item<bool>())
+      throw ModelError(path + ": the model produced non-finite values (NaN or Inf) for "
+                       "an input of shape " + shape_string(x.sizes()) +
+                       "; the file may be damaged or the network broken");
     return y.to(torch::kCPU, torch::kFloat);
   }
 };

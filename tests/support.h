@@ -46,6 +46,10 @@ ModelInfo info_for(const nets::UNetConfig &config);
 std::string write_model(const std::string &path, const nets::UNetConfig &config,
                         const ModelInfo &info);
 
+/// A module whose forward(self, x) returns the TorchScript expression
+/// `body`, for models that misbehave on purpose.
+torch::jit::Module scripted_module(const std::string &body);
+
 /// Saves an already built module with `json_text` as colorize.json (or no
 /// colorize.json at all when `json_text` is null). Returns `path`.
 std::string save_module(const std::string &path, torch::jit::Module module,

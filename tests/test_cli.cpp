@@ -333,6 +333,23 @@ TEST_F(CliTest, MissingModelIsNamed) {
   EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, ModelGivingNanFailsAndWritesNothing) {
+  // Finite on the load-time check's zeros, NaN where L < 50.
+  const std::string json =
+      colorize::serialize_model_info(colorize::testing::info_for(colorize::testing::tiny_unet(2)));
+  const std::string model = colorize::testing::save_module(
+      dir_.file("nan.pt"),
+      colorize::testing::scripted_module("torch.cat([torch.sqrt(x), torch.sqrt(x)], 1)"),
+      json.c_str());
+  const CliRun r = run_cli({"--model", model, "--output", dir_.file("out.jpg"),
+                            data_path("china.jpg")});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("the model produced non-finite values (NaN or Inf)"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(exists(dir_.file("out.jpg")));
+  EXPECT_TRUE(hidden_files(dir_.path()).empty());
+}
+
 TEST_F(CliTest, UsageErrors) {
   EXPECT_EQ(colorize({"--strength", "5", data_path("china.jpg")}).status, 2);
   EXPECT_EQ(colorize({"--strength", "abc", data_path("china.jpg")}).status, 2);

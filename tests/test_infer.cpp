@@ -147,5 +147,40 @@ TEST_F(WithModel, BadImagesAreRejected) {
                ImageError);
 }
 
+TEST(NonFiniteModel, InferAndForwardRefuseNanAndInf) {
+  testing::TempDir dir;
+  const std::string json = serialize_model_info(testing::info_for(testing::tiny_unet(2)));
+  LoadOptions cpu;
+  cpu.device = Device::Cpu;
+  // Both are finite on the all-zero input of the load-time check, so they
+  // load: sqrt gives NaN where L < 50 (x < 0), exp overflows to Inf where
+  // L > 55. The test image has black and white patches.
+  struct Case {
+    const char *name, *body;
+    double bad_x;  // a network input that gives NaN or Inf
+  };
+  const Case cases[] = {{"nan.pt", "torch.cat([torch.sqrt(x), torch.sqrt(x)], 1)", -1.0},
+                        {"inf.pt", "torch.cat([torch.exp(x * 1000.0), x], 1)", 1.0}};
+  const cv::Mat image = test_image({40, 30}, CV_8U, 3, 35);
+  for (const auto &[name, body, bad_x] : cases) {
+    const std::string path =
+        testing::save_module(dir.file(name), testing::scripted_module(body), json.c_str());
+    const Model model = Model::load(path, cpu);
+    try {
+      infer(model, image, image.size());
+      ADD_FAILURE() << name << ": infer() accepted a non-finite model output";
+    } catch (const ModelError &e) {
+      EXPECT_EQ(std::string(e.what()).rfind(
+                    path + ": the model produced non-finite values (NaN or Inf) for an input", 0),
+                0u)
+          << e.what();
+    }
+    EXPECT_THROW(colorize_image(model, image), ModelError) << name;
+    EXPECT_THROW(model.forward(cv::Mat(8, 8, CV_32FC1, cv::Scalar(bad_x))), ModelError) << name;
+    // Where the values stay finite the same model works.
+    EXPECT_NO_THROW(model.forward(cv::Mat(8, 8, CV_32FC1, cv::Scalar(0.0)))) << name;
+  }
+}
+
 }  // namespace
 }  // namespace colorize

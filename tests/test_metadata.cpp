@@ -167,10 +167,97 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"normalization", R"({"l_scale": "50"})", "\"normalization.l_scale\" must be a number"},
         BadValue{"normalization", R"({"l_scale": 0})", "\"normalization.l_scale\" must not be 0"},
         BadValue{"normalization", R"({"ab_scale": 0.0})", "\"normalization.ab_scale\" must not be 0"},
+        BadValue{"normalization", R"({"l_scale": 1e-300})",
+                 "\"normalization.l_scale\" is 1e-300; its magnitude must be between 0.001 and 10000"},
+        BadValue{"normalization", R"({"l_scale": -20000})",
+                 "\"normalization.l_scale\" is -20000; its magnitude must be between 0.001 and 10000"},
+        BadValue{"normalization", R"({"ab_scale": 1e300})",
+                 "\"normalization.ab_scale\" is 1e+300; its magnitude must be between 0.001 and 10000"},
+        BadValue{"normalization", R"({"ab_scale": -0.0009})", "\"normalization.ab_scale\" is -0.0009;"},
+        BadValue{"normalization", R"({"l_offset": 10000.5})",
+                 "\"normalization.l_offset\" is 10000.5; it must be between -10000 and 10000"},
+        BadValue{"normalization", R"({"l_offset": -1e30})", "\"normalization.l_offset\" is -1e+30;"},
+        BadValue{"normalization", R"({"ab_scale": 1e400})",
+                 "\"normalization.ab_scale\" must be a finite number"},
         BadValue{"name", "5", "\"name\" must be a string, got 5"},
         BadValue{"license", "{}", "\"license\" must be a string, got an object"},
         BadValue{"architecture", "\"unet\"", "\"architecture\" must be an object"},
         BadValue{"training", "[1]", "\"training\" must be an object"}));
+
+TEST(Metadata, NormalizationBoundsAreInclusive) {
+  const ModelInfo info = parse_model_info(
+      to_json(with(valid_members(), "normalization",
+                   R"({"l_scale": -0.001, "l_offset": -10000, "ab_scale": 1e4})")),
+      kOrigin);
+  EXPECT_DOUBLE_EQ(info.normalization.l_scale, -0.001);
+  EXPECT_DOUBLE_EQ(info.normalization.l_offset, -10000.0);
+  EXPECT_DOUBLE_EQ(info.normalization.ab_scale, 10000.0);
+}
+
+/// `levels` nested arrays, e.g. [[[]]] for 3.
+std::string nested_arrays(int levels) {
+  return std::string(levels, '[') + std::string(levels, ']');
+}
+
+TEST(Metadata, DeepNestingIsRefusedBeforeParsing) {
+  // 100,000 levels would overflow the stack of json-glib's recursive parser.
+  const std::string message = error_for(nested_arrays(100000));
+  EXPECT_EQ(message, std::string(kOrigin) + ": colorize.json: nesting of arrays and objects "
+                                            "is deeper than the limit of 64 levels");
+  // The top-level object is level 1: 63 levels below it are the most.
+  const std::string at_limit = to_json(with(valid_members(), "extra", nested_arrays(63)));
+  EXPECT_EQ(error_for(at_limit), "");
+  const std::string over = to_json(with(valid_members(), "extra", "[" + nested_arrays(63) + "]"));
+  EXPECT_NE(error_for(over).find("nesting"), std::string::npos) << error_for(over);
+  // Objects count like arrays.
+  std::string objects = "{}";
+  for (int i = 1; i < 63; ++i) objects = "{\"k\": " + objects + "}";
+  EXPECT_EQ(error_for(to_json(with(valid_members(), "extra", objects))), "");
+  objects = "{\"k\": " + objects + "}";
+  EXPECT_NE(error_for(to_json(with(valid_members(), "extra", objects))).find("nesting"),
+            std::string::npos);
+}
+
+TEST(Metadata, BracketsInStringsDoNotCountAsNesting) {
+  const std::string brackets(1000, '[');
+  Members members = with(valid_members(), "name", "\"" + brackets + "\"");
+  // An escaped quote does not end the string; an escaped backslash does not
+  // escape the closing quote.
+  members = with(members, "description", "\"say \\\"" + brackets + "{\\\\\"");
+  const ModelInfo info = parse_model_info(to_json(members), kOrigin);
+  EXPECT_EQ(info.name, brackets);
+  EXPECT_EQ(info.description, "say \"" + brackets + "{\\");
+}
+
+TEST(Metadata, FilesOverOneMebibyteAreRefused) {
+  const std::string two_mib = std::string(2 << 20, 'x');
+  const std::string message =
+      error_for(to_json(with(valid_members(), "description", "\"" + two_mib + "\"")));
+  EXPECT_NE(message.find(std::string(kOrigin) + ": colorize.json: too large: 2097"),
+            std::string::npos) << message;
+  EXPECT_NE(message.find("limit of 1048576 bytes (1 MiB)"), std::string::npos) << message;
+
+  // Just under the limit loads.
+  const std::string base = to_json(with(valid_members(), "description", "\"\""));
+  const std::string fill(colorize::kMaxMetadataBytes - base.size(), 'y');
+  const std::string at_limit = to_json(with(valid_members(), "description", "\"" + fill + "\""));
+  ASSERT_EQ(at_limit.size(), colorize::kMaxMetadataBytes);
+  EXPECT_EQ(parse_model_info(at_limit, kOrigin).description, fill);
+}
+
+TEST(Metadata, SerializeRefusesWhatCouldNotLoadAgain) {
+  ModelInfo info;
+  info.architecture_json = "{\"a\": " + nested_arrays(100000) + "}";
+  try {
+    colorize::serialize_model_info(info);
+    ADD_FAILURE() << "deep architecture serialized";
+  } catch (const ModelError &e) {
+    EXPECT_NE(std::string(e.what()).find("architecture: nesting"), std::string::npos) << e.what();
+  }
+  info.architecture_json = "{}";
+  info.description = std::string(2 << 20, 'x');
+  EXPECT_THROW(colorize::serialize_model_info(info), ModelError);
+}
 
 TEST(Metadata, WholeFloatIntegersAreAccepted) {
   const ModelInfo info =

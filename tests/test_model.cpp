@@ -32,6 +32,7 @@ using colorize::ModelInfo;
 using colorize::testing::TempDir;
 using colorize::testing::info_for;
 using colorize::testing::save_module;
+using colorize::testing::scripted_module;
 using colorize::testing::tiny_unet;
 using colorize::testing::write_model;
 
@@ -57,14 +58,6 @@ bool starts_with(const std::string &text, const std::string &prefix) {
 
 #define EXPECT_CONTAINS(text, part) \
   EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)
-
-/// A module whose forward is `body` (TorchScript), for odd models.
-torch::jit::Module scripted(const std::string &body) {
-  torch::jit::Module m("__torch__.OddModel");
-  m.register_attribute("training", c10::BoolType::get(), false);
-  m.define("def forward(self, x):\n    return " + body + "\n");
-  return m;
-}
 
 cv::Mat ramp(int rows, int cols) {
   cv::Mat x(rows, cols, CV_32FC1);
@@ -195,13 +188,41 @@ TEST(Model, WrongOutputChannels) {
 TEST(Model, WrongOutputShape) {
   TempDir dir;
   const std::string json = colorize::serialize_model_info(info_for(tiny_unet(2)));
-  const std::string cropped =
-      save_module(dir.file("crop.pt"), scripted("torch.cat([x, x], 1)[:, :, 1:, :]"), json.c_str());
+  const std::string cropped = save_module(
+      dir.file("crop.pt"), scripted_module("torch.cat([x, x], 1)[:, :, 1:, :]"), json.c_str());
   EXPECT_EQ(load_error(cropped), cropped + ": forward() returns shape [1, 2, 7, 8] for an "
                                            "input of shape [1, 1, 8, 8]; expected [1, 2, 8, 8]");
-  const std::string tuple = save_module(dir.file("tuple.pt"), scripted("(x, x)"), json.c_str());
+  const std::string tuple =
+      save_module(dir.file("tuple.pt"), scripted_module("(x, x)"), json.c_str());
   EXPECT_TRUE(starts_with(load_error(tuple), tuple + ": forward() returns Tuple instead of a tensor"))
       << load_error(tuple);
+}
+
+TEST(Model, NonFiniteOutputAtLoadIsRefused) {
+  TempDir dir;
+  const std::string json = colorize::serialize_model_info(info_for(tiny_unet(2)));
+  const std::string path = save_module(
+      dir.file("nan.pt"), scripted_module("torch.cat([x, x], 1) * float('nan')"), json.c_str());
+  EXPECT_EQ(load_error(path), path + ": the model produced non-finite values (NaN or Inf) for an "
+                                     "input of shape [1, 1, 8, 8]; the file may be damaged or "
+                                     "the network broken");
+}
+
+TEST(Model, HostileMetadataIsRefusedWithoutCrashing) {
+  TempDir dir;
+  const auto net = nets::build_unet(tiny_unet(2));
+  // json-glib recurses once per level: 100,000 levels would overflow the stack.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string nested = save_module(dir.file("deep.pt"), net, deep.c_str());
+  EXPECT_EQ(load_error(nested), nested + ": colorize.json: nesting of arrays and objects is "
+                                         "deeper than the limit of 64 levels");
+
+  // Valid JSON of 2 MiB: only its size is wrong.
+  const std::string json = R"({"format_version": 1, "color_space": "lab", "input_size": 8,
+      "size_multiple": 8, "description": ")" + std::string(2 << 20, 'x') + "\"}";
+  const std::string big = save_module(dir.file("big.pt"), net, json.c_str());
+  EXPECT_TRUE(starts_with(load_error(big), big + ": colorize.json: too large: 2097"))
+      << load_error(big);
 }
 
 TEST(Model, ForwardThatFailsAtTheDeclaredSizeMultiple) {

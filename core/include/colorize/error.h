@@ -14,7 +14,7 @@ class Error : public std::runtime_error {
 };
 
 /// A model file is missing, unreadable, not TorchScript, has invalid
-/// metadata, or its forward() returns the wrong shape.
+/// metadata, or its forward() returns the wrong shape or NaN / Inf.
 class ModelError : public Error {
  public:
   using Error::Error;

@@ -2,6 +2,7 @@
 // archive. Format documented in models/README.md. No LibTorch here.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace colorize {
@@ -10,6 +11,16 @@ namespace colorize {
 inline constexpr const char *kMetadataFileName = "colorize.json";
 /// The only format_version this build reads and writes.
 inline constexpr int kFormatVersion = 1;
+/// Largest colorize.json accepted, in bytes (1 MiB); checked before parsing.
+inline constexpr size_t kMaxMetadataBytes = size_t{1} << 20;
+/// Deepest nesting of arrays and objects accepted in colorize.json (the top
+/// level object counts as 1); checked before parsing.
+inline constexpr int kMaxMetadataDepth = 64;
+/// Bounds of the normalisation values: |l_scale| and |ab_scale| within
+/// [kMinNormScale, kMaxNormScale], |l_offset| at most kMaxNormOffset.
+inline constexpr double kMinNormScale = 1e-3;
+inline constexpr double kMaxNormScale = 1e4;
+inline constexpr double kMaxNormOffset = 1e4;
 
 /// What the network predicts from L.
 enum class ColorSpace { Lab, Rgb };
@@ -44,7 +55,9 @@ const char *to_string(ColorSpace space);
 
 /// Parses and validates colorize.json text. `origin` (usually the model
 /// file's path) starts every error message. Unknown keys are ignored.
-/// Throws ModelError on invalid JSON, missing required keys or wrong types.
+/// Throws ModelError on text over kMaxMetadataBytes or nested deeper than
+/// kMaxMetadataDepth, invalid JSON, missing required keys, wrong types or
+/// normalisation values out of bounds.
 ModelInfo parse_model_info(const std::string &json_text,
                            const std::string &origin);
 

@@ -29,7 +29,8 @@ class Model {
  public:
   /// Loads the archive, reads and validates colorize.json, moves the module
   /// to the chosen device, puts it in eval mode and checks with one tiny
-  /// forward pass that it returns info().output_channels() channels.
+  /// forward pass that it returns info().output_channels() channels of
+  /// finite values.
   /// Throws ModelError (file/format problems) or DeviceError.
   static Model load(const std::string &path, const LoadOptions &options = {});
 
@@ -45,6 +46,7 @@ class Model {
   /// Raw network call. `x` is the normalised input, CV_32FC1, H and W
   /// multiples of info().size_multiple. Returns the raw output as
   /// CV_32FC(output_channels) of the same H x W (interleaved channels).
+  /// Throws ModelError when the output holds NaN or Inf.
   /// Thread-compatible, not thread-safe.
   cv::Mat forward(const cv::Mat &x) const;
 
