@@ -2,8 +2,12 @@
 #include "model_io.h"
 
 #include "ab_bins.h"
+#include "class_head.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
+
+#include <fcntl.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -44,6 +48,55 @@ std::vector<fs::path> checkpoints(const std::string &out_dir) {
 }
 
 std::string file_in(const std::string &dir, const char *name) { return (fs::path(dir) / name).string(); }
+
+/// Puts the complete folder `from` at `to`. An existing `to` is exchanged
+/// with it in one step where the system can (renameat2), so `to` always
+/// names a complete folder; elsewhere it is moved aside first, so `to` is
+/// then briefly absent but never partly written or partly removed.
+void replace_folder(const fs::path &from, const fs::path &to) {
+  std::error_code ec;
+  if (!fs::exists(to, ec)) {
+    fs::rename(from, to);
+    return;
+  }
+#ifdef RENAME_EXCHANGE
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove_all(from);  // now the old folder
+    return;
+  }
+#endif
+  const fs::path old = to.parent_path() / ("." + to.filename().string() + ".old");
+  fs::remove_all(old);
+  fs::rename(to, old);
+  fs::rename(from, to);
+  fs::remove_all(old);
+}
+
+/// Whether `dir` was pruned to what export needs (generator + state).
+bool export_only(const fs::path &dir) {
+  std::error_code ec;
+  for (const char *f : {kDiscriminatorFile, kOptGFile, kOptDFile, kRngFile})
+    if (fs::exists(dir / f, ec)) return false;
+  return true;
+}
+
+/// The message of an exception from LibTorch or ours, without a backtrace.
+std::string reason_of(const std::exception &e) {
+  if (const auto *c = dynamic_cast<const c10::Error *>(&e)) return c->what_without_backtrace();
+  return e.what();
+}
+
+/// Runs `load`, naming `path` in what it throws.
+template <typename F>
+void load_part(const std::string &path, F &&load) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw std::runtime_error(path + ": missing");
+  try {
+    load();
+  } catch (const c10::Error &e) {
+    throw std::runtime_error(path + ": cannot load: " + e.what_without_backtrace());
+  }
+}
 
 /// The key of `param` in the optimizer's state map: its TensorImpl address,
 /// as a string in LibTorch 1.x and as a pointer in 2.x.
@@ -111,8 +164,7 @@ void save_checkpoint(const std::string &out_dir, const TrainState &state, Nets &
   }
   torch::save(at::detail::getDefaultCPUGenerator().get_state(), file_in(t, kRngFile));
   write_file_atomic(file_in(t, kStateFile), to_json(state));
-  fs::remove_all(final_dir);
-  fs::rename(tmp, final_dir);
+  replace_folder(tmp, final_dir);
   // Older checkpoints: keep what export needs, drop the training parts.
   auto dirs = checkpoints(out_dir);
   for (int i = 0; i + keep_full < int(dirs.size()); ++i)
@@ -170,17 +222,66 @@ torch::jit::Module load_module(const std::string &path) {
 
 torch::jit::Module load_generator(const std::string &dir) { return load_module(file_in(dir, kGeneratorFile)); }
 
-void load_training_parts(const std::string &dir, Nets &nets) {
-  torch::Tensor rng;
-  try {
-    load_adam(*nets.opt_g, file_in(dir, kOptGFile));
-    if (nets.d) load_adam(*nets.opt_d, file_in(dir, kOptDFile));
-    torch::load(rng, file_in(dir, kRngFile));
-  } catch (const c10::Error &e) {
-    throw std::runtime_error(dir + ": cannot load the optimizer or RNG state: " + e.what_without_backtrace());
+std::unique_ptr<torch::optim::Adam> make_adam(const torch::jit::Module &m, const TrainOptions &o) {
+  std::vector<torch::Tensor> params;
+  for (const auto &p : m.parameters()) params.push_back(p);
+  return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}));
+}
+
+LoadedCheckpoint load_checkpoint(const std::string &dir) {
+  LoadedCheckpoint c;
+  c.dir = dir;
+  load_part(file_in(dir, kStateFile), [&] { c.state = load_state(dir); });
+  if (c.state.epoch != epoch_of(dir))
+    throw std::runtime_error(file_in(dir, kStateFile) + ": is the state after epoch " + std::to_string(c.state.epoch) +
+                             ", not after the folder's");
+  const TrainOptions &o = c.state.options;
+  Nets &n = c.nets;
+  load_part(file_in(dir, kGeneratorFile), [&] { n.g = load_generator(dir); });
+  if (nets::has_class_head(n.g)) check_classes(n.g, dir);
+  const std::string d_file = file_in(dir, kDiscriminatorFile);
+  if (o.arch == Arch::UNet) load_part(d_file, [&] { n.d = load_module(d_file); });
+  n.opt_g = make_adam(n.g, o);
+  load_part(file_in(dir, kOptGFile), [&] { load_adam(*n.opt_g, file_in(dir, kOptGFile)); });
+  if (n.d) {
+    n.opt_d = make_adam(*n.d, o);
+    load_part(file_in(dir, kOptDFile), [&] { load_adam(*n.opt_d, file_in(dir, kOptDFile)); });
   }
-  at::Generator gen = at::detail::getDefaultCPUGenerator();  // shares the global generator
-  gen.set_state(rng);
+  load_part(file_in(dir, kRngFile), [&] {
+    torch::load(c.rng, file_in(dir, kRngFile));
+    at::detail::createCPUGenerator().set_state(c.rng);  // throws if it is not a generator state
+  });
+  return c;
+}
+
+LoadedCheckpoint resume_checkpoint(const std::string &out_dir, const std::function<void(const std::string &)> &warn) {
+  const std::vector<fs::path> all = checkpoints(out_dir);
+  if (all.empty()) throw UsageError(out_dir + ": no checkpoint to resume from");
+  std::vector<fs::path> candidates, pruned;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) (export_only(*it) ? pruned : candidates).push_back(*it);
+  std::string tried;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const std::string dir = candidates[i].string();
+    try {
+      LoadedCheckpoint c = load_checkpoint(dir);
+      if (i > 0)
+        warn("resuming from " + dir + " instead; the checkpoints after it stay as they are until this run saves "
+             "over them");
+      return c;
+    } catch (const std::exception &e) {
+      const std::string reason = reason_of(e);
+      tried += "\n  " + dir + ": " + reason;
+      if (i + 1 < candidates.size())
+        warn("cannot resume from " + dir + ": " + reason + "; trying the checkpoint before it");
+    }
+  }
+  if (!pruned.empty()) {
+    tried += "\n  " + pruned.front().string();
+    if (pruned.size() > 1) tried += " and " + std::to_string(pruned.size() - 1) + " older";
+    tried += ": older checkpoints keep only generator.pt and state.json, not the optimizer and RNG state a run "
+             "continues from (colorize-train export can still export them)";
+  }
+  throw std::runtime_error("no checkpoint in " + out_dir + " can be resumed:" + tried);
 }
 
 ModelInfo model_info(const TrainState &state, const std::string &name, const std::string &license) {

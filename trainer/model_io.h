@@ -4,6 +4,7 @@
 // first and renamed, so a killed run never leaves a half-written file.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +26,9 @@ nets::PatchGanConfig patchgan_config(const TrainOptions &o);
 /// out/checkpoints/epoch-NNNN
 std::string checkpoint_dir(const std::string &out_dir, int epoch);
 
-/// Most recent complete checkpoint folder under out_dir (empty if none).
+/// Most recent checkpoint folder under out_dir that has its state.json and
+/// optimizer state (empty if none); the files are not read: --resume uses
+/// resume_checkpoint, which loads them.
 std::string latest_checkpoint(const std::string &out_dir);
 
 struct Nets {
@@ -34,7 +37,12 @@ struct Nets {
   std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
 };
 
-/// Saves the checkpoint of `state.epoch` atomically (temp folder + rename).
+/// Adam over the parameters of `m` with the run's learning rate and betas.
+std::unique_ptr<torch::optim::Adam> make_adam(const torch::jit::Module &m, const TrainOptions &o);
+
+/// Saves the checkpoint of `state.epoch` atomically (temp folder + rename;
+/// an existing folder of that epoch, e.g. a damaged one a resumed run reaches
+/// again, is swapped out in one step and only then removed).
 /// Older checkpoints keep only generator.pt + state.json (enough to export
 /// them); the latest `keep_full` keep everything.
 void save_checkpoint(const std::string &out_dir, const TrainState &state, Nets &nets, int keep_full = 2);
@@ -45,9 +53,29 @@ TrainState load_state(const std::string &dir);
 torch::jit::Module load_module(const std::string &path);
 /// Generator of a checkpoint folder, on the CPU.
 torch::jit::Module load_generator(const std::string &dir);
-/// Discriminator, optimizer states and RNG state into already-built `nets`
-/// (the optimizers must be constructed over the loaded modules' parameters).
-void load_training_parts(const std::string &dir, Nets &nets);
+
+/// Everything a run continues from, loaded on the CPU.
+struct LoadedCheckpoint {
+  std::string dir;
+  TrainState state;   ///< as saved (the run's options, not merged with a command line)
+  Nets nets;          ///< modules, and optimizers over their parameters holding the saved moments
+  torch::Tensor rng;  ///< torch's CPU generator state; set it once the run is set up
+};
+
+/// Every part of the checkpoint folder `dir`: state.json (whose epoch must be
+/// the folder's), generator, discriminator (GAN runs), both optimizers' moments
+/// and the RNG state. Throws std::runtime_error with the reason when a part is
+/// missing or does not load.
+LoadedCheckpoint load_checkpoint(const std::string &dir);
+
+/// The checkpoint --resume continues from: the newest under out_dir that loads
+/// completely. A checkpoint that does not is reported through `warn` (folder
+/// and reason) and the one before it tried. Older checkpoints pruned to
+/// generator.pt + state.json are no candidates (a run cannot continue without
+/// the optimizer and RNG state). Nothing under out_dir is changed. Throws
+/// UsageError when out_dir has no checkpoint, std::runtime_error listing every
+/// folder tried and why when none loads.
+LoadedCheckpoint resume_checkpoint(const std::string &out_dir, const std::function<void(const std::string &)> &warn);
 
 /// Adam's per-parameter moments from a file written by torch::save, matched
 /// to `opt`'s parameters by position. LibTorch's own loader matches the saved

@@ -31,23 +31,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<torch::Tensor> params_of(const torch::jit::Module &m) {
-  std::vector<torch::Tensor> out;
-  for (const auto &p : m.parameters()) out.push_back(p);
-  return out;
-}
-
 void set_requires_grad(const torch::jit::Module &m, bool on) {
   for (auto p : m.parameters()) p.requires_grad_(on);
 }
 
 void set_lr(torch::optim::Adam &opt, double lr) {
   for (auto &g : opt.param_groups()) static_cast<torch::optim::AdamOptions &>(g.options()).lr(lr);
-}
-
-std::unique_ptr<torch::optim::Adam> make_adam(const torch::jit::Module &m, const TrainOptions &o) {
-  return std::make_unique<torch::optim::Adam>(
-      params_of(m), torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}));
 }
 
 torch::Tensor gan_criterion(GanLoss kind, const torch::Tensor &pred, bool real) {
@@ -125,11 +114,10 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
     progress.message("warning: skipping " + p + ": " + r);
   });
   TrainState state;
-  std::string resume_dir;
+  LoadedCheckpoint resumed;
   if (cli.resume) {
-    resume_dir = latest_checkpoint(cli.out_dir);
-    if (resume_dir.empty()) throw UsageError(cli.out_dir + ": no checkpoint to resume from");
-    state = load_state(resume_dir);
+    resumed = resume_checkpoint(cli.out_dir, [&](const std::string &m) { progress.message("warning: " + m); });
+    state = resumed.state;
     state.options = merge_resume(cli, state.options);
   } else {
     state.options = cli;
@@ -157,9 +145,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   Nets nets;
   const bool use_gan = o.arch == Arch::UNet;
   if (cli.resume) {
-    nets.g = load_generator(resume_dir);
-    if (nets::has_class_head(nets.g)) check_classes(nets.g, resume_dir);
-    if (use_gan) nets.d = load_module(resume_dir + "/discriminator.pt");
+    nets = std::move(resumed.nets);  // with its optimizers: Module::to() below moves parameters in place
   } else {
     torch::manual_seed(uint64_t(o.seed));
     nets.g = new_generator(o, train_photos);
@@ -167,12 +153,15 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   }
   nets.g.to(device);
   set_requires_grad(nets.g, true);
-  nets.opt_g = make_adam(nets.g, o);
+  if (!nets.opt_g) nets.opt_g = make_adam(nets.g, o);
   if (nets.d) {
     nets.d->to(device);
-    nets.opt_d = make_adam(*nets.d, o);
+    if (!nets.opt_d) nets.opt_d = make_adam(*nets.d, o);
   }
-  if (cli.resume) load_training_parts(resume_dir, nets);
+  if (cli.resume) {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();  // shares the global generator
+    gen.set_state(resumed.rng);
+  }
   fs::create_directories(fs::path(o.out_dir) / "samples");
   {
     // Which photos were held out, e.g. for `colorize-train eval` later.
