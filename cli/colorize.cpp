@@ -16,6 +16,7 @@
 
 #include "colorize/error.h"
 #include "colorize/model.h"
+#include "colorize/model_path.h"
 #include "image_job.h"
 #include "inputs.h"
 
@@ -28,6 +29,7 @@ constexpr int kExitInterrupted = 130; ///< SIGINT / SIGTERM
 volatile std::sig_atomic_t interrupted = 0;
 void on_signal(int) { interrupted = 1; }
 
+/// printf format; %s: the installed model folder.
 constexpr const char *kDescription =
     "Colorizes black-and-white photos with a colorization model file.\n"
     "\n"
@@ -44,15 +46,29 @@ constexpr const char *kDescription =
     "files are streamed, so their size is not limited by memory. The\n"
     "brightness (L) is kept; the model only adds colour.\n"
     "\n"
+    "Models: --model takes a model file (a path with a '/', or an existing\n"
+    "file ending in .pt) or the name of a model, i.e. NAME.pt in the model\n"
+    "folders, searched in this order:\n"
+    "  each folder of $COLORIZE_MODEL_PATH (separated by ':')\n"
+    "  ~/.local/share/gimp-colorize/models, your own models (the folder\n"
+    "      follows $XDG_DATA_HOME)\n"
+    "  the installed models, %s\n"
+    "Without --model, the model named colorize-default is used. The first\n"
+    "folder holding a name wins. --list-models shows every model found.\n"
+    "\n"
     "Exit status: 0 all done, 1 some file or the model failed (the others\n"
-    "are still done), 2 usage error, 130 interrupted.\n"
+    "are still done; also when the model is not found), 2 usage error,\n"
+    "130 interrupted.\n"
     "\n"
     "Examples:\n"
-    "  colorize --model models/pix2pix.pt photo.jpg\n"
-    "      writes photo-colorized.jpg\n"
-    "  colorize --model pix2pix.pt --strength 1.3 --output out/ scans/\n"
-    "      colorizes every image in scans/ into out/\n"
-    "  colorize --model pix2pix.pt --output colour.png old.tif\n"
+    "  colorize photo.jpg\n"
+    "      writes photo-colorized.jpg with the default model\n"
+    "  colorize --list-models\n"
+    "      lists the models found by name, with their descriptions\n"
+    "  colorize --model my-model --strength 1.3 --output out/ scans/\n"
+    "      colorizes every image in scans/ into out/ with my-model.pt\n"
+    "      from the model folders\n"
+    "  colorize --model models/pix2pix.pt --output colour.png old.tif\n"
     "  colorize --model pix2pix.pt --in-place --device cpu a.png b.png\n";
 
 struct Options {
@@ -66,6 +82,7 @@ struct Options {
   gint quality = 0;  ///< 0: a JPEG input's own, else 92
   gint threads = 0;
   gboolean verbose = FALSE;
+  gboolean list_models = FALSE;
   gchar **inputs = nullptr;
 
   Options() = default;
@@ -78,6 +95,50 @@ struct Options {
     g_strfreev(inputs);
   }
 };
+
+/// Writes `text` with every line after the first indented by `indent`.
+void print_indented(const std::string &text, const char *indent) {
+  for (char c : text) {
+    std::fputc(c, stdout);
+    if (c == '\n') std::fputs(indent, stdout);
+  }
+  std::fputc('\n', stdout);
+}
+
+/// --list-models: one block per model of the search path, then the folders.
+int print_model_list() {
+  using namespace colorize;
+  const std::vector<std::string> folders = model_search_path();
+  const std::vector<ModelEntry> models = colorize::list_models(folders);
+  constexpr const char *kIndent = "                ";
+  for (const ModelEntry &m : models) {
+    std::printf("%s%s\n", m.name.c_str(),
+                m.name == default_model_name() ? " (default)" : "");
+    if (m.info) {
+      const ModelInfo &info = *m.info;
+      if (!info.name.empty()) std::printf("  name:         %s\n", info.name.c_str());
+      std::printf("  description:  ");
+      print_indented(info.description.empty() ? "(none)" : info.description,
+                     kIndent);
+      std::printf("  colour space: %s\n", to_string(info.color_space));
+      std::printf("  resolution:   %d px (short side)\n", info.input_size);
+      std::printf("  licence:      %s\n",
+                  info.license.empty() ? "(not given)" : info.license.c_str());
+    } else {
+      std::printf("  error:        ");
+      print_indented(m.error, kIndent);
+    }
+    std::printf("  path:         %s\n\n", m.path.c_str());
+  }
+  if (models.empty())
+    std::printf("No model files (*%s) found.\n", kModelSuffix);
+  std::printf("Model folders searched, in order:\n");
+  for (const auto &folder : folders)
+    std::printf("  %s%s\n", folder.c_str(),
+                g_file_test(folder.c_str(), G_FILE_TEST_IS_DIR)
+                    ? "" : " (does not exist)");
+  return 0;
+}
 
 int usage_error(const std::string &message) {
   std::fprintf(stderr, "colorize: %s\nTry 'colorize --help'.\n",
@@ -130,7 +191,11 @@ int main(int argc, char **argv) {
   Options opt;
   const GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME, &opt.model,
-       "Model file (.pt) to colorize with (required)", "FILE"},
+       "Model file (.pt), or name of a model in the model folders "
+       "[colorize-default]", "FILE|NAME"},
+      {"list-models", 'l', 0, G_OPTION_ARG_NONE, &opt.list_models,
+       "List the models found by name in the model folders, and exit",
+       nullptr},
       {"device", 'd', 0, G_OPTION_ARG_STRING, &opt.device,
        "auto (GPU when available), cpu or cuda [auto]", "DEVICE"},
       {"resolution", 'r', 0, G_OPTION_ARG_INT, &opt.resolution,
@@ -158,7 +223,10 @@ int main(int argc, char **argv) {
 
   GOptionContext *context = g_option_context_new(nullptr);
   g_option_context_set_summary(context, "Colorize photos with a Pix2Pix model.");
-  g_option_context_set_description(context, kDescription);
+  gchar *description =
+      g_strdup_printf(kDescription, installed_model_dir().c_str());
+  g_option_context_set_description(context, description);
+  g_free(description);
   g_option_context_add_main_entries(context, entries, nullptr);
   GError *error = nullptr;
   const bool parsed = g_option_context_parse(context, &argc, &argv, &error);
@@ -169,7 +237,11 @@ int main(int argc, char **argv) {
     return usage_error(message);
   }
 
-  if (!opt.model) return usage_error("--model FILE is required");
+  if (opt.list_models) {
+    if (opt.inputs && opt.inputs[0])
+      return usage_error("--list-models takes no INPUT");
+    return print_model_list();
+  }
   if (!opt.inputs || !opt.inputs[0]) return usage_error("no INPUT given");
   if (opt.strength < 0.0 || opt.strength > 2.0)
     return usage_error("--strength must be between 0 and 2, not " +
@@ -216,15 +288,28 @@ int main(int argc, char **argv) {
   std::signal(SIGTERM, on_signal);
   if (opt.threads > 0) cv::setNumThreads(opt.threads);
 
-  // Loaded once for all files.
+  // Found and loaded once for all files.
   std::optional<Model> model;
+  std::string model_path;
   const auto load_started = std::chrono::steady_clock::now();
   try {
-    model.emplace(Model::load(opt.model, load));
+    model_path = find_model(opt.model ? opt.model : default_model_name());
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "colorize: cannot load the model: %s\n", e.what());
+    if (!opt.model)
+      std::fprintf(stderr, "colorize: no --model given and the default model "
+                   "is not installed; give a model file with --model FILE, or "
+                   "copy one to %s%s%s%s (see --list-models)\n",
+                   user_model_dir().c_str(), G_DIR_SEPARATOR_S,
+                   default_model_name().c_str(), kModelSuffix);
+    return kExitFailed;
+  }
+  try {
+    model.emplace(Model::load(model_path, load));
   } catch (const std::exception &e) {
     std::string message = e.what();
-    if (message.find(opt.model) == std::string::npos)
-      message = std::string(opt.model) + ": " + message;
+    if (message.find(model_path) == std::string::npos)
+      message = model_path + ": " + message;
     std::fprintf(stderr, "colorize: cannot load the model: %s\n",
                  message.c_str());
     return kExitFailed;
@@ -232,7 +317,7 @@ int main(int argc, char **argv) {
   malloc_trim(0);  // give back what loading the archive used
   if (opt.verbose)
     std::fprintf(stderr, "colorize: model %s on %s, loaded in %.2f s\n",
-                 opt.model, model->device_name().c_str(),
+                 model_path.c_str(), model->device_name().c_str(),
                  std::chrono::duration<double>(
                      std::chrono::steady_clock::now() - load_started)
                      .count());

@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <torch/cuda.h>
 #include <ATen/Parallel.h>
+#include <caffe2/serialize/inline_container.h>
 #include <torch/script.h>
 
 #include "colorize/error.h"
@@ -46,13 +48,28 @@ torch::Device choose_device(Device wanted) {
             "(build against a CUDA LibTorch with -Dlibtorch_dir=...)");
 }
 
-torch::jit::Module load_archive(const std::string &path, std::string &metadata) {
+void check_regular_file(const std::string &path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status))
     throw ModelError(path + ": no such file");
   if (!std::filesystem::is_regular_file(status))
     throw ModelError(path + ": not a regular file");
+}
+
+std::string not_torchscript(const std::string &path, const std::string &reason) {
+  return path + ": not a TorchScript model file (" + reason + ")";
+}
+
+void check_metadata_present(const std::string &path, const std::string &metadata) {
+  if (metadata.empty())
+    throw ModelError(path + ": the TorchScript archive has no " +
+                     std::string(kMetadataFileName) +
+                     " metadata (see models/README.md for how to add it)");
+}
+
+torch::jit::Module load_archive(const std::string &path, std::string &metadata) {
+  check_regular_file(path);
 
   torch::jit::ExtraFilesMap extra{{kMetadataFileName, ""}};
   torch::jit::Module module;
@@ -61,15 +78,12 @@ torch::jit::Module load_archive(const std::string &path, std::string &metadata) 
     // archive saved from a GPU loads on a CPU-only machine.
     module = torch::jit::load(path, torch::Device(torch::kCPU), extra);
   } catch (const c10::Error &e) {
-    throw ModelError(path + ": not a TorchScript model file (" + short_reason(e) + ")");
+    throw ModelError(not_torchscript(path, short_reason(e)));
   } catch (const std::exception &e) {
-    throw ModelError(path + ": not a TorchScript model file (" + e.what() + ")");
+    throw ModelError(not_torchscript(path, e.what()));
   }
   metadata = extra[kMetadataFileName];
-  if (metadata.empty())
-    throw ModelError(path + ": the TorchScript archive has no " +
-                     std::string(kMetadataFileName) +
-                     " metadata (see models/README.md for how to add it)");
+  check_metadata_present(path, metadata);
   if (!module.find_method("forward"))
     throw ModelError(path + ": the TorchScript module has no forward() method");
   return module;
@@ -105,6 +119,27 @@ const char *to_string(Device device) {
     case Device::Cuda: return "cuda";
   }
   return "?";
+}
+
+ModelInfo read_model_info(const std::string &path) {
+  check_regular_file(path);
+  // torch::jit::load() reads extra files from the same zip entry.
+  const std::string entry = std::string("extra/") + kMetadataFileName;
+  std::string metadata;
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
+    if (reader.hasRecord(entry)) {
+      const auto record = reader.getRecord(entry);
+      metadata.assign(static_cast<const char *>(std::get<0>(record).get()),
+                      std::get<1>(record));
+    }
+  } catch (const c10::Error &e) {
+    throw ModelError(not_torchscript(path, short_reason(e)));
+  } catch (const std::exception &e) {
+    throw ModelError(not_torchscript(path, e.what()));
+  }
+  check_metadata_present(path, metadata);
+  return parse_model_info(metadata, path);
 }
 
 struct Model::Impl {

@@ -18,12 +18,9 @@
 
 #include "colorize/error.h"
 #include "colorize/model.h"
+#include "colorize/model_path.h"
 #include "colorize/pipeline.h"
 #include "colorize-strips.h"
-
-#ifndef COLORIZE_DEFAULT_MODEL
-#error "COLORIZE_DEFAULT_MODEL must be defined by the build"
-#endif
 
 namespace {
 
@@ -109,15 +106,15 @@ colorize_host_error_quark (void)
   return g_quark_from_static_string ("colorize-host-error-quark");
 }
 
-static gchar *beside_model = NULL;  /* dir/models/<name>, if present */
+static gchar *beside_model = NULL;   /* dir/models/<name>, if present */
+static gchar *searched_model = NULL; /* found in the model search path */
 
 void
 colorize_set_plugin_dir (const gchar *dir)
 {
-  gchar *name = g_path_get_basename (COLORIZE_DEFAULT_MODEL);
-  gchar *path = g_build_filename (dir, "models", name, NULL);
+  std::string name = colorize::default_model_name () + colorize::kModelSuffix;
+  gchar *path = g_build_filename (dir, "models", name.c_str (), NULL);
 
-  g_free (name);
   g_clear_pointer (&beside_model, g_free);
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     beside_model = path;
@@ -128,7 +125,28 @@ colorize_set_plugin_dir (const gchar *dir)
 const gchar *
 colorize_default_model_path (void)
 {
-  return beside_model ? beside_model : COLORIZE_DEFAULT_MODEL;
+  if (beside_model)
+    return beside_model;
+  if (! searched_model)
+    {
+      std::string path;
+      try
+        {
+          path = colorize::find_model (colorize::default_model_name ());
+        }
+      catch (const colorize::Error &)
+        {
+          /* not found: name the installed one, which is then missing */
+          gchar *file = g_build_filename (
+            colorize::installed_model_dir ().c_str (),
+            (colorize::default_model_name () + colorize::kModelSuffix).c_str (),
+            NULL);
+          path = file;
+          g_free (file);
+        }
+      searched_model = g_strdup (path.c_str ());
+    }
+  return searched_model;
 }
 
 ColorizeModel *

@@ -59,11 +59,14 @@ typedef gboolean (* ColorizeProgressFunc) (gdouble  fraction,
 
 /* [in] dir: the folder the plug-in was started from (dirname of argv[0]);
  * a default model in dir/models/ (per-user installs) wins over the
- * installed one. Call once at start-up. */
+ * model search path. Call once at start-up. */
 void            colorize_set_plugin_dir     (const gchar     *dir);
 
 /* The default model: dir/models/colorize-default.pt beside the plug-in
- * when present, else the one installed with it (compiled-in path). */
+ * when present, else colorize-default.pt in the model search path
+ * ($COLORIZE_MODEL_PATH, the user's data folder, the installed models; see
+ * colorize/model_path.h), else the installed path (which then does not
+ * exist). Looked up once; owned by the plug-in. */
 const gchar   * colorize_default_model_path (void);
 
 /* [in] path: model file, NULL or "" = colorize_default_model_path().

@@ -2,6 +2,7 @@
 // buffers in memory, without GIMP: strips, roi, mask, precision, the
 // downscaled read for inference, cancel and errors.
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -229,6 +230,30 @@ TEST_F(PluginHost, ModelErrorsNameTheFile) {
   EXPECT_EQ(error->code, COLORIZE_HOST_ERROR_MODEL);
   EXPECT_NE(std::string(error->message).find(garbage), std::string::npos);
   g_clear_error(&error);
+}
+
+// The default model: models/colorize-default.pt beside the plug-in, else
+// the model search path ($COLORIZE_MODEL_PATH first). The path lookup is
+// made once per process, and no other test asks for the default model.
+TEST_F(PluginHost, DefaultModelComesFromBesideThePluginOrTheSearchPath) {
+  TempDir plugin_dir, search_dir;
+  const std::string searched = search_dir.file("colorize-default.pt");
+  std::filesystem::copy_file(dir_->file("model.pt"), searched);
+  g_setenv("COLORIZE_MODEL_PATH", search_dir.path().c_str(), TRUE);
+  colorize_set_plugin_dir(plugin_dir.path().c_str());
+  EXPECT_EQ(std::string(colorize_default_model_path()), searched);
+  GError *error = nullptr;
+  ColorizeModel *model = colorize_model_load(nullptr, COLORIZE_DEVICE_CPU, &error);
+  EXPECT_NE(model, nullptr) << (error ? error->message : "");
+  g_clear_error(&error);
+  if (model) colorize_model_free(model);
+
+  const std::string beside = plugin_dir.file("models/colorize-default.pt");
+  std::filesystem::create_directory(plugin_dir.file("models"));
+  std::filesystem::copy_file(dir_->file("model.pt"), beside);
+  colorize_set_plugin_dir(plugin_dir.path().c_str());
+  EXPECT_EQ(std::string(colorize_default_model_path()), beside);
+  g_unsetenv("COLORIZE_MODEL_PATH");
 }
 
 TEST_F(PluginHost, CudaIsUsedOrRefusedWithADeviceError) {

@@ -25,6 +25,13 @@ struct LoadOptions {
   int threads = 0;
 };
 
+/// Reads and validates the colorize.json of the model file at `path`
+/// without loading or running the network (the archive's zip directory and
+/// that one entry are read). Throws ModelError with the same messages as
+/// Model::load() for a missing file, a file that is not a TorchScript
+/// archive, a missing colorize.json or invalid metadata.
+ModelInfo read_model_info(const std::string &path);
+
 class Model {
  public:
   /// Loads the archive, reads and validates colorize.json, moves the module
