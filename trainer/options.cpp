@@ -124,7 +124,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"samples-every", 0, 0, G_OPTION_ARG_INT, &o.samples_every, "Write a sample grid every N epochs (default 5, 0 = never)", "N"},
       {"num-samples", 0, 0, G_OPTION_ARG_INT, &o.num_samples, "Images per block of the sample grid (default 6)", "N"},
       {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Export model.pt with float16 parameters (half the size)", nullptr},
-      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs, --decay-epochs and run-time options may be changed; --threads stays the run's unless given, as only the same count continues it bit for bit)", nullptr},
+      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs, --decay-epochs and run-time options may be changed; --threads stays the run's unless given, as only the same count continues it bit for bit; a damaged newest checkpoint falls back to the previous complete one)", nullptr},
       {"force", 0, 0, G_OPTION_ARG_NONE, &force, "Start a new run even if --out holds an earlier run's files (they are deleted first)", nullptr},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only warnings, errors and the final summary", nullptr},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name written into the exported file", "TEXT"},
