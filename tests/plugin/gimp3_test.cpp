@@ -85,8 +85,7 @@ class Gimp3Run {
     const std::string plugin_dir = dir_.file("plug-ins/gimp-colorize-pix2pix");
     g_mkdir_with_parents(plugin_dir.c_str(), 0700);
     // symlinks: the binary finds libcolorize-core through its build rpath
-    EXPECT_EQ(symlink(env("COLORIZE_PLUGIN").c_str(),
-                      (plugin_dir + "/gimp-colorize-pix2pix").c_str()), 0);
+    use_plugin("COLORIZE_PLUGIN");
     EXPECT_EQ(symlink(env("COLORIZE_PLUGIN_LOCALE").c_str(),
                       (plugin_dir + "/locale").c_str()), 0);
 
@@ -100,6 +99,15 @@ class Gimp3Run {
   }
 
   bool available() const { return !gimp_.empty(); }
+
+  // Links the plug-in binary named by the environment variable `var` into
+  // the plug-in folder (GIMP queries it again when the binary changes).
+  void use_plugin(const char *var) {
+    const std::string link =
+      dir_.file("plug-ins/gimp-colorize-pix2pix/gimp-colorize-pix2pix");
+    unlink(link.c_str());
+    EXPECT_EQ(symlink(env(var).c_str(), link.c_str()), 0) << var;
+  }
   std::string model() const { return dir_.file("model.pt"); }
   std::string missing_model() const { return dir_.file("missing.pt"); }
   std::string garbage_model() const { return dir_.file("garbage.pt"); }
@@ -142,7 +150,9 @@ class Gimp3Run {
       envp = g_environ_unsetenv(envp, name);
     if (!locpath.empty())
       envp = g_environ_setenv(envp, "LOCPATH", locpath.c_str(), TRUE);
-    // the plug-in ends itself at this progress fraction (plugin-gimp3.c)
+    // the test build of the plug-in ends itself at this progress fraction
+    // (plugin-gimp3.c); the installed one has no such hook
+    use_plugin(exit_at.empty() ? "COLORIZE_PLUGIN" : "COLORIZE_PLUGIN_TESTING");
     if (!exit_at.empty())
       envp = g_environ_setenv(envp, "COLORIZE_TEST_EXIT_AT", exit_at.c_str(),
                               TRUE);
