@@ -17,84 +17,18 @@
 #include "colorize/error.h"
 #include "colorize/model.h"
 #include "colorize/model_path.h"
+#include "command_line.h"
+#include "failure.h"
 #include "image_job.h"
 #include "inputs.h"
 
 namespace {
 
-constexpr int kExitFailed = 1;        ///< a file or the model failed
-constexpr int kExitUsage = 2;         ///< bad command line
-constexpr int kExitInterrupted = 130; ///< SIGINT / SIGTERM
+using namespace colorize;
+using namespace colorize::cli;
 
 volatile std::sig_atomic_t interrupted = 0;
 void on_signal(int) { interrupted = 1; }
-
-/// printf format; %s: the installed model folder.
-constexpr const char *kDescription =
-    "Colorizes black-and-white photos with a colorization model file.\n"
-    "\n"
-    "INPUT is an image file or a folder; for a folder, every image file\n"
-    "directly inside it is done (not sub-folders; hidden files and earlier\n"
-    "*-colorized.* results are skipped). Without --output each result is\n"
-    "written beside its input as <name>-colorized.<ext>. An input is never\n"
-    "overwritten unless --in-place is given. Results are written to a\n"
-    "temporary file and renamed when complete.\n"
-    "\n"
-    "The output keeps the input's format, size, bit depth (8/16-bit, float)\n"
-    "and alpha where the format allows. JPEG to JPEG keeps the EXIF, ICC\n"
-    "and XMP data and, without --quality, the input's compression; JPEG\n"
-    "files are streamed, so their size is not limited by memory. The\n"
-    "brightness (L) is kept; the model only adds colour.\n"
-    "\n"
-    "Models: --model takes a model file (a path with a '/', or an existing\n"
-    "file ending in .pt) or the name of a model, i.e. NAME.pt in the model\n"
-    "folders, searched in this order:\n"
-    "  each folder of $COLORIZE_MODEL_PATH (separated by ':')\n"
-    "  ~/.local/share/gimp-colorize/models, your own models (the folder\n"
-    "      follows $XDG_DATA_HOME)\n"
-    "  the installed models, %s\n"
-    "Without --model, the model named colorize-default is used. The first\n"
-    "folder holding a name wins. --list-models shows every model found.\n"
-    "\n"
-    "Exit status: 0 all done, 1 some file or the model failed (the others\n"
-    "are still done; also when the model is not found), 2 usage error,\n"
-    "130 interrupted.\n"
-    "\n"
-    "Examples:\n"
-    "  colorize photo.jpg\n"
-    "      writes photo-colorized.jpg with the default model\n"
-    "  colorize --list-models\n"
-    "      lists the models found by name, with their descriptions\n"
-    "  colorize --model my-model --strength 1.3 --output out/ scans/\n"
-    "      colorizes every image in scans/ into out/ with my-model.pt\n"
-    "      from the model folders\n"
-    "  colorize --model models/pix2pix.pt --output colour.png old.tif\n"
-    "  colorize --model pix2pix.pt --in-place --device cpu a.png b.png\n";
-
-struct Options {
-  gchar *model = nullptr;
-  gchar *device = nullptr;
-  gchar *output = nullptr;
-  gint resolution = 0;
-  gdouble strength = 1.0;
-  gboolean in_place = FALSE;
-  gboolean refine = FALSE;
-  gint quality = 0;  ///< 0: a JPEG input's own, else 92
-  gint threads = 0;
-  gboolean verbose = FALSE;
-  gboolean list_models = FALSE;
-  gchar **inputs = nullptr;
-
-  Options() = default;
-  Options(const Options &) = delete;
-  Options &operator=(const Options &) = delete;
-  ~Options() {
-    g_free(model);
-    g_free(device);
-    g_free(output);
-    g_strfreev(inputs);
-  }
-};
 
 /// Writes `text` with every line after the first indented by `indent`.
 void print_indented(const std::string &text, const char *indent) {
@@ -140,12 +74,6 @@ int print_model_list() {
   return 0;
 }
 
-int usage_error(const std::string &message) {
-  std::fprintf(stderr, "colorize: %s\nTry 'colorize --help'.\n",
-               message.c_str());
-  return kExitUsage;
-}
-
 /// One progress line for all files: rewritten with \r on a terminal, plain
 /// lines (one per file) otherwise. Errors go on lines of their own.
 class Reporter {
@@ -169,9 +97,10 @@ class Reporter {
     std::fprintf(stderr, "\r\033[K%s %3d%%", current_.c_str(), percent);
     std::fflush(stderr);
   }
-  void fail(const std::string &input, const std::string &reason) {
+  /// A line of its own (or several: a verbose report).
+  void say(const std::string &text) {
     clear();
-    std::fprintf(stderr, "%s: %s\n", input.c_str(), reason.c_str());
+    std::fprintf(stderr, "%s\n", text.c_str());
   }
   void clear() {
     if (tty_) std::fprintf(stderr, "\r\033[K");
@@ -184,92 +113,24 @@ class Reporter {
   int percent_ = -1;
 };
 
-}  // namespace
+std::string seconds_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f s", seconds);
+  return text;
+}
 
-int main(int argc, char **argv) {
-  using namespace colorize;
-  Options opt;
-  const GOptionEntry entries[] = {
-      {"model", 'm', 0, G_OPTION_ARG_FILENAME, &opt.model,
-       "Model file (.pt), or name of a model in the model folders "
-       "[colorize-default]", "FILE|NAME"},
-      {"list-models", 'l', 0, G_OPTION_ARG_NONE, &opt.list_models,
-       "List the models found by name in the model folders, and exit",
-       nullptr},
-      {"device", 'd', 0, G_OPTION_ARG_STRING, &opt.device,
-       "auto (GPU when available), cpu or cuda [auto]", "DEVICE"},
-      {"resolution", 'r', 0, G_OPTION_ARG_INT, &opt.resolution,
-       "Working resolution (short side) of the model pass [model's own]", "N"},
-      {"strength", 's', 0, G_OPTION_ARG_DOUBLE, &opt.strength,
-       "Colour strength: 0 = gray, 1 = model colours, up to 2 [1]", "S"},
-      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
-       "Output file (one input) or folder (created when missing)",
-       "FILE|DIR"},
-      {"in-place", 'i', 0, G_OPTION_ARG_NONE, &opt.in_place,
-       "Replace the input files with their results", nullptr},
-      {"refine", 0, 0, G_OPTION_ARG_NONE, &opt.refine,
-       "Edge-aware refinement of the colours guided by the brightness",
-       nullptr},
-      {"quality", 'q', 0, G_OPTION_ARG_INT, &opt.quality,
-       "JPEG/WebP output quality, 1-100 [a JPEG input's own, else 92]",
-       "Q"},
-      {"threads", 't', 0, G_OPTION_ARG_INT, &opt.threads,
-       "CPU threads [all cores]", "N"},
-      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose,
-       "Print the model's device and the time of each phase", nullptr},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt.inputs,
-       nullptr, "INPUT..."},
-      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-
-  GOptionContext *context = g_option_context_new(nullptr);
-  g_option_context_set_summary(context, "Colorize photos with a Pix2Pix model.");
-  gchar *description =
-      g_strdup_printf(kDescription, installed_model_dir().c_str());
-  g_option_context_set_description(context, description);
-  g_free(description);
-  g_option_context_add_main_entries(context, entries, nullptr);
-  GError *error = nullptr;
-  const bool parsed = g_option_context_parse(context, &argc, &argv, &error);
-  g_option_context_free(context);
-  if (!parsed) {
-    const std::string message = error->message;
-    g_error_free(error);
-    return usage_error(message);
-  }
-
-  if (opt.list_models) {
-    if (opt.inputs && opt.inputs[0])
-      return usage_error("--list-models takes no INPUT");
-    return print_model_list();
-  }
-  if (!opt.inputs || !opt.inputs[0]) return usage_error("no INPUT given");
-  if (opt.strength < 0.0 || opt.strength > 2.0)
-    return usage_error("--strength must be between 0 and 2, not " +
-                       std::to_string(opt.strength));
-  if (opt.resolution < 0)
-    return usage_error("--resolution must be positive");
-  if (opt.quality < 0 || opt.quality > 100)
-    return usage_error("--quality must be between 1 and 100");
-  if (opt.threads < 0) return usage_error("--threads must be positive");
-  if (opt.in_place && opt.output)
-    return usage_error("--in-place and --output cannot be used together");
-  LoadOptions load;
-  load.threads = opt.threads;
-  try {
-    load.device = parse_device(opt.device ? opt.device : "auto");
-  } catch (const Error &e) {
-    return usage_error(e.what());
-  }
-
+/// The tasks of the command line's INPUTs, their outputs assigned (the
+/// --output folder created when needed). Returns 0 or an exit status.
+int prepare_tasks(const Options &opt, std::vector<Task> &tasks) {
   std::vector<std::string> args;
   bool any_folder = false;
   for (gchar **p = opt.inputs; *p; ++p) {
     args.push_back(*p);
     any_folder |= g_file_test(*p, G_FILE_TEST_IS_DIR) != 0;
   }
-  std::vector<cli::Task> tasks = cli::expand_inputs(args);
+  tasks = expand_inputs(args);
 
-  cli::Destination dest;
+  Destination dest;
   dest.in_place = opt.in_place;
   if (opt.output) {
     dest.output = opt.output;
@@ -282,14 +143,13 @@ int main(int argc, char **argv) {
       return kExitFailed;
     }
   }
-  cli::assign_outputs(tasks, dest);
+  assign_outputs(tasks, dest);
+  return 0;
+}
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  if (opt.threads > 0) cv::setNumThreads(opt.threads);
-
-  // Found and loaded once for all files.
-  std::optional<Model> model;
+/// Finds and loads the model once for all files; nullopt after saying why
+/// it cannot be.
+std::optional<Model> load_model(const Options &opt, const LoadOptions &load) {
   std::string model_path;
   const auto load_started = std::chrono::steady_clock::now();
   try {
@@ -302,17 +162,21 @@ int main(int argc, char **argv) {
                    "copy one to %s%s%s%s (see --list-models)\n",
                    user_model_dir().c_str(), G_DIR_SEPARATOR_S,
                    default_model_name().c_str(), kModelSuffix);
-    return kExitFailed;
+    return std::nullopt;
   }
+  std::optional<Model> model;
   try {
     model.emplace(Model::load(model_path, load));
   } catch (const std::exception &e) {
-    std::string message = e.what();
-    if (message.find(model_path) == std::string::npos)
-      message = model_path + ": " + message;
-    std::fprintf(stderr, "colorize: cannot load the model: %s\n",
-                 message.c_str());
-    return kExitFailed;
+    std::string message = out_of_memory_report(
+        "loading the model " + model_path, e, opt.verbose);
+    if (message.empty()) {
+      message = std::string("cannot load the model: ") + e.what();
+      if (message.find(model_path) == std::string::npos)
+        message = "cannot load the model: " + model_path + ": " + e.what();
+    }
+    std::fprintf(stderr, "colorize: %s\n", message.c_str());
+    return std::nullopt;
   }
   malloc_trim(0);  // give back what loading the archive used
   if (opt.verbose)
@@ -321,42 +185,55 @@ int main(int argc, char **argv) {
                  std::chrono::duration<double>(
                      std::chrono::steady_clock::now() - load_started)
                      .count());
+  return model;
+}
 
-  cli::JobSettings settings;
+JobSettings job_settings(const Options &opt) {
+  JobSettings settings;
   settings.infer.resolution = opt.resolution;
   settings.apply.strength = opt.strength;
   settings.apply.refine = opt.refine;
   settings.quality = opt.quality;
+  settings.limits.max_pixels = int64_t(opt.max_megapixels * 1e6);
+  settings.limits.accept_corrupt = opt.accept_corrupt;
+  return settings;
+}
 
+/// Colorizes every task, reporting each failure on a line of its own and
+/// the counts at the end. Returns the exit status.
+int run_tasks(const Model &model, const std::vector<Task> &tasks,
+              const Options &opt) {
+  const JobSettings settings = job_settings(opt);
   const auto started = std::chrono::steady_clock::now();
   Reporter reporter(tasks.size());
   size_t done = 0, failed = 0;
   for (size_t i = 0; i < tasks.size() && !interrupted; ++i) {
-    const cli::Task &task = tasks[i];
+    const Task &task = tasks[i];
     if (!task.error.empty()) {
-      reporter.fail(task.input, task.error);
+      reporter.say(task.input + ": " + task.error);
       ++failed;
       continue;
     }
     reporter.start(i, task.input);
     try {
-      const cli::PhaseTimes t = cli::colorize_file(
-          *model, task.input, task.output, settings, [&](double fraction) {
+      const JobResult r = colorize_file(
+          model, task.input, task.output, settings, [&](double fraction) {
             reporter.show(fraction);
             return !interrupted;
           });
       ++done;
-      if (opt.verbose) {
-        reporter.clear();
-        std::fprintf(stderr, "%s -> %s: model pass %.2f s, full resolution "
-                     "%.2f s\n", task.input.c_str(), task.output.c_str(),
-                     t.infer, t.apply);
-      }
+      if (!r.warning.empty())
+        reporter.say(task.input + ": warning: damaged JPEG data accepted "
+                     "(libjpeg: " + r.warning + ")");
+      if (opt.verbose)
+        reporter.say(task.input + " -> " + task.output + ": model pass " +
+                     seconds_text(r.infer) + ", full resolution " +
+                     seconds_text(r.apply));
     } catch (const Cancelled &) {
-      reporter.fail(task.input, "interrupted, nothing written");
+      reporter.say(task.input + ": interrupted, nothing written");
       ++failed;
     } catch (const std::exception &e) {
-      reporter.fail(task.input, e.what());
+      reporter.say(failure_report(task.input, e, opt.verbose));
       ++failed;
     }
   }
@@ -370,4 +247,41 @@ int main(int argc, char **argv) {
   std::fprintf(stderr, " (%.1f s)\n", seconds);
   if (interrupted) return kExitInterrupted;
   return failed ? kExitFailed : 0;
+}
+
+int run(int argc, char **argv) {
+  Options opt;
+  if (const int status = parse_options(argc, argv, opt)) return status;
+  if (opt.list_models) return print_model_list();
+  LoadOptions load;
+  load.threads = opt.threads;
+  try {
+    load.device = parse_device(opt.device ? opt.device : "auto");
+  } catch (const Error &e) {
+    return usage_error(e.what());
+  }
+  std::vector<Task> tasks;
+  if (const int status = prepare_tasks(opt, tasks)) return status;
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  if (opt.threads > 0) cv::setNumThreads(opt.threads);
+  const std::optional<Model> model = load_model(opt, load);
+  if (!model) return kExitFailed;
+  return run_tasks(*model, tasks, opt);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  // What the steps above do not report themselves (a failed allocation
+  // while listing a folder, say) ends the program with one line too.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception &e) {
+    std::string message = out_of_memory_report("", e, false);
+    if (message.empty()) message = e.what();
+    std::fprintf(stderr, "colorize: %s\n", message.c_str());
+    return kExitFailed;
+  }
 }

@@ -126,22 +126,43 @@ cv::Mat fit_depth(const cv::Mat &image, const std::string &ext) {
   return out;
 }
 
-PhaseTimes colorize_generic(const Model &model, const std::string &input,
-                            const std::string &temp, const std::string &ext,
-                            const JobSettings &settings,
-                            const Progress &progress) {
-  using Clock = std::chrono::steady_clock;
-  PhaseTimes times;
-  auto t0 = Clock::now();
-  // JPEG input written to another format loses its EXIF data, so apply
-  // the EXIF orientation now (IMREAD_COLOR does; JPEG has no alpha or
-  // depth to lose). Everything else is read exactly as stored.
-  cv::Mat image = cv::imread(
-      input, is_jpeg_name(input) ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED);
+/// cv::imread with its errors as ImageError; an allocation failure stays a
+/// cv::Exception (StsNoMem), which the caller reports as out of memory.
+cv::Mat read_image(const std::string &input, int flags) {
+  cv::Mat image;
+  try {
+    image = cv::imread(input, flags);
+  } catch (const cv::Exception &e) {
+    if (e.code == cv::Error::StsNoMem) throw;
+    // OpenCV checks the header's size against limits of its own, read from
+    // the environment when the library is loaded.
+    if (e.err.find("CV_IO_MAX_IMAGE") != std::string::npos)
+      throw ImageError("larger than OpenCV reads (at most 2^30 pixels and "
+                       "2^20 pixels a side unless OPENCV_IO_MAX_IMAGE_PIXELS "
+                       "or OPENCV_IO_MAX_IMAGE_WIDTH / _HEIGHT say otherwise)");
+    throw ImageError("OpenCV cannot read it: " + e.err);
+  }
   if (image.empty())
     throw ImageError(g_file_test(input.c_str(), G_FILE_TEST_EXISTS)
                          ? "not an image OpenCV can read, or a corrupt file"
                          : "no such file");
+  return image;
+}
+
+JobResult colorize_generic(const Model &model, const std::string &input,
+                           const std::string &temp, const std::string &ext,
+                           const JobSettings &settings,
+                           const Progress &progress) {
+  using Clock = std::chrono::steady_clock;
+  JobResult times;
+  auto t0 = Clock::now();
+  times.warning = check_before_decoding(input, settings.limits);
+  // JPEG input written to another format loses its EXIF data, so apply
+  // the EXIF orientation now (IMREAD_COLOR does; JPEG has no alpha or
+  // depth to lose). Everything else is read exactly as stored.
+  cv::Mat image = read_image(
+      input, is_jpeg_name(input) ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED);
+  check_size(image.size(), settings.limits);
   InferOptions infer_options = settings.infer;
   infer_options.order = ChannelOrder::Bgr;
   const AbMap map = infer(model, image, image.size(), infer_options);
@@ -194,15 +215,15 @@ bool is_image_name(const std::string &path) {
                  "pfm"});
 }
 
-PhaseTimes colorize_file(const Model &model, const std::string &input,
-                   const std::string &output, const JobSettings &settings,
-                   const Progress &progress) {
+JobResult colorize_file(const Model &model, const std::string &input,
+                        const std::string &output, const JobSettings &settings,
+                        const Progress &progress) {
   const std::string ext = lower_extension(output);
   if (!is_image_name(output))
     throw ImageError("unknown output format for " + output +
                      " (use an image file extension such as .png or .jpg)");
   TempFile temp(output, output_mode(input, output));
-  PhaseTimes times;
+  JobResult times;
   if (is_jpeg_name(input) && is_jpeg_name(output)) {
     std::FILE *file = fdopen(temp.release_fd(), "wb");
     if (!file) throw ImageError(errno_message("cannot write " + temp.path()));
@@ -212,6 +233,7 @@ PhaseTimes colorize_file(const Model &model, const std::string &input,
     js.apply = settings.apply;
     js.quality = settings.quality;
     js.strip_pixels = settings.strip_pixels;
+    js.limits = settings.limits;
     times = colorize_jpeg(model, input, file, js, progress);
     if (std::fflush(file) != 0 || std::ferror(file))
       throw ImageError(errno_message("cannot write " + temp.path()));

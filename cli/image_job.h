@@ -16,6 +16,8 @@ struct JobSettings {
   /// JPEG), else 92.
   int quality = 0;
   int strip_pixels = 1 << 20;    ///< pixels per strip in the apply phase
+  /// Pixel limit and damaged JPEG data, for every format (see image_check.h).
+  ReadLimits limits;
 };
 
 /// True for the extensions libjpeg reads (.jpg, .jpeg, .jpe, .jfif).
@@ -29,10 +31,14 @@ bool is_image_name(const std::string &path);
 /// format can hold them. The result is written to a temporary file in the
 /// output's folder and renamed over `output` only when complete; on any
 /// error the temporary file is removed and `output` is untouched.
-/// Throws colorize::Error (or cv::Exception) with a message that does not
-/// repeat the input's name. Returns the time spent in each phase.
-PhaseTimes colorize_file(const Model &model, const std::string &input,
-                   const std::string &output, const JobSettings &settings,
-                   const Progress &progress);
+/// Before decoding, a JPEG (by content, whatever the format it goes
+/// through) is checked for damaged data and JPEG and PNG sizes against the
+/// pixel limit; other formats are checked once decoded.
+/// Throws colorize::Error (CorruptJpeg and TooLarge among them) or
+/// cv::Exception with a message that does not repeat the input's name.
+/// Returns the time spent in each phase and any accepted warning.
+JobResult colorize_file(const Model &model, const std::string &input,
+                        const std::string &output, const JobSettings &settings,
+                        const Progress &progress);
 
 }  // namespace colorize::cli

@@ -1,158 +1,23 @@
 // Streaming JPEG colorization with libjpeg(-turbo). See jpeg_stream.h.
-//
-// libjpeg reports errors through error_exit, which must not return. It
-// longjmp()s back into guarded(), which turns the error into an ImageError;
-// the code run under guarded() only calls libjpeg and touches plain data, so
-// no C++ destructor is skipped by the jump.
 #include "jpeg_stream.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cerrno>
-#include <csetjmp>
 #include <cstring>
 #include <exception>
-#include <memory>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include <glib.h>
-#include <jpeglib.h>
-#include <jerror.h>
-
 #include "colorize/error.h"
+#include "jpeg_decoder.h"
 #include "strip_queue.h"
 
 namespace colorize::cli {
 namespace {
 
-struct ErrorManager {
-  jpeg_error_mgr pub;
-  std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-};
-
-void on_error(j_common_ptr cinfo) {
-  auto *err = reinterpret_cast<ErrorManager *>(cinfo->err);
-  cinfo->err->format_message(cinfo, err->message);
-  std::longjmp(err->jump, 1);
-}
-
-// Corrupt-data warnings are recoverable for libjpeg, but a truncated file
-// would silently come out half gray: that warning is an error here.
-void on_message(j_common_ptr cinfo, int level) {
-  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) on_error(cinfo);
-}
-
-template <typename F>
-void guarded(ErrorManager &err, const std::string &what, F &&body) {
-  if (setjmp(err.jump) != 0)
-    throw ImageError(what.empty() ? std::string(err.message)
-                                  : what + ": " + err.message);
-  body();
-}
-
-void install(ErrorManager &err) {
-  jpeg_std_error(&err.pub);
-  err.pub.error_exit = on_error;
-  err.pub.emit_message = on_message;
-  err.message[0] = '\0';
-}
-
-using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE *)>;
-
-// Destroys the libjpeg object even when the constructor of its owner throws.
-template <typename Struct, void (*Destroy)(Struct *)>
-struct Handle {
-  Struct info{};
-  bool created = false;
-  Handle() = default;
-  Handle(const Handle &) = delete;
-  Handle &operator=(const Handle &) = delete;
-  ~Handle() {
-    if (created) Destroy(&info);
-  }
-};
-void destroy_decompress(jpeg_decompress_struct *c) { jpeg_destroy_decompress(c); }
 void destroy_compress(jpeg_compress_struct *c) { jpeg_destroy_compress(c); }
-
-class Decoder {
- public:
-  // Errors do not repeat `path`: the caller names the file.
-  Decoder(const std::string &path, bool keep_markers)
-      : file_(std::fopen(path.c_str(), "rb"), &std::fclose) {
-    if (!file_) throw ImageError(g_strerror(errno));
-    cinfo_.err = &err_.pub;
-    install(err_);
-    guarded(err_, prefix_, [&] { jpeg_create_decompress(&cinfo_); });
-    handle_.created = true;
-    guarded(err_, prefix_, [&] {
-      jpeg_stdio_src(&cinfo_, file_.get());
-      if (keep_markers) {
-        jpeg_save_markers(&cinfo_, JPEG_COM, 0xFFFF);
-        for (int m = 0; m < 16; ++m)
-          jpeg_save_markers(&cinfo_, JPEG_APP0 + m, 0xFFFF);
-      }
-      jpeg_read_header(&cinfo_, TRUE);
-    });
-    if (cinfo_.jpeg_color_space == JCS_CMYK ||
-        cinfo_.jpeg_color_space == JCS_YCCK)
-      throw ImageError("CMYK JPEG files are not supported "
-                       "(convert the file to RGB first)");
-    gray_ = cinfo_.num_components == 1;
-    cinfo_.out_color_space = gray_ ? JCS_GRAYSCALE : JCS_RGB;
-  }
-  Decoder(const Decoder &) = delete;
-  Decoder &operator=(const Decoder &) = delete;
-
-  jpeg_decompress_struct &cinfo() { return cinfo_; }
-  cv::Size size() const {
-    return {int(cinfo_.image_width), int(cinfo_.image_height)};
-  }
-  bool gray() const { return gray_; }
-
-  /// Smallest DCT scale (1/8, 1/4, 1/2, 1) whose output covers `at_least`.
-  void choose_scale(cv::Size at_least) {
-    guarded(err_, prefix_, [&] {
-      for (unsigned denom = 8; denom >= 1; denom /= 2) {
-        cinfo_.scale_num = 1;
-        cinfo_.scale_denom = denom;
-        jpeg_calc_output_dimensions(&cinfo_);
-        if (int(cinfo_.output_width) >= at_least.width &&
-            int(cinfo_.output_height) >= at_least.height)
-          break;
-      }
-    });
-  }
-  void start() {
-    guarded(err_, prefix_, [&] { jpeg_start_decompress(&cinfo_); });
-  }
-  /// Reads the next rows.rows scanlines into `rows` (8-bit, gray or RGB).
-  void read(cv::Mat &rows) {
-    guarded(err_, prefix_, [&] {
-      int done = 0;
-      while (done < rows.rows) {
-        JSAMPROW ptrs[8];
-        const int n = std::min(8, rows.rows - done);
-        for (int i = 0; i < n; ++i) ptrs[i] = rows.ptr<JSAMPLE>(done + i);
-        done += int(jpeg_read_scanlines(&cinfo_, ptrs, JDIMENSION(n)));
-      }
-    });
-  }
-  void finish() {
-    guarded(err_, prefix_, [&] { jpeg_finish_decompress(&cinfo_); });
-  }
-
- private:
-  const std::string prefix_;  // empty: messages are the bare libjpeg text
-  FilePtr file_;
-  ErrorManager err_;
-  Handle<jpeg_decompress_struct, destroy_decompress> handle_;
-  jpeg_decompress_struct &cinfo_ = handle_.info;
-  bool gray_ = false;
-};
 
 bool is_marker(const jpeg_saved_marker_ptr m, const char *id) {
   const size_t n = std::strlen(id) + 1;
@@ -203,7 +68,7 @@ class Encoder {
           const std::string &what)
       : what_(what) {
     cinfo_.err = &err_.pub;
-    install(err_);
+    install(err_, false);
     guarded(err_, what_, [&] { jpeg_create_compress(&cinfo_); });
     handle_.created = true;
     guarded(err_, what_, [&] {
@@ -265,10 +130,17 @@ class Encoder {
   jpeg_compress_struct &cinfo_ = handle_.info;
 };
 
+void refuse_cmyk(const Decoder &dec) {
+  if (dec.cmyk())
+    throw ImageError("CMYK JPEG files are not supported "
+                     "(convert the file to RGB first)");
+}
+
 /// Phase 1 from a DCT-downscaled decode: only a small copy is ever decoded.
 AbMap infer_jpeg(const Model &model, const std::string &path,
                  const JpegSettings &settings) {
-  Decoder dec(path, false);
+  Decoder dec(path, false, settings.limits);
+  refuse_cmyk(dec);
   const cv::Size full = dec.size();
   const int resolution = settings.infer.resolution > 0
                              ? settings.infer.resolution
@@ -285,21 +157,10 @@ AbMap infer_jpeg(const Model &model, const std::string &path,
   return infer(model, small, full, options);
 }
 
-}  // namespace
-
-PhaseTimes colorize_jpeg(const Model &model, const std::string &in_path,
-                         std::FILE *out, const JpegSettings &settings,
-                         const Progress &progress) {
-  using Clock = std::chrono::steady_clock;
-  PhaseTimes times;
-  auto t0 = Clock::now();
-  const AbMap map = infer_jpeg(model, in_path, settings);
-  times.infer = std::chrono::duration<double>(Clock::now() - t0).count();
-  t0 = Clock::now();
-
-  Decoder dec(in_path, true);
-  dec.start();
-  Encoder enc(out, dec.cinfo(), settings.quality, "writing the output");
+/// Phase 2: decodes the strips of `dec` in a second thread while this one
+/// colorizes them and hands them to `enc`.
+void stream_apply(const AbMap &map, Decoder &dec, Encoder &enc,
+                  const JpegSettings &settings, const Progress &progress) {
   const cv::Size size = dec.size();
   const int strip_rows =
       std::clamp(settings.strip_pixels / std::max(1, size.width), 8,
@@ -357,9 +218,29 @@ PhaseTimes colorize_jpeg(const Model &model, const std::string &in_path,
       throw Cancelled();
   }
   if (auto error = queue.error()) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+JobResult colorize_jpeg(const Model &model, const std::string &in_path,
+                        std::FILE *out, const JpegSettings &settings,
+                        const Progress &progress) {
+  using Clock = std::chrono::steady_clock;
+  JobResult result;
+  auto t0 = Clock::now();
+  const AbMap map = infer_jpeg(model, in_path, settings);
+  result.infer = std::chrono::duration<double>(Clock::now() - t0).count();
+  t0 = Clock::now();
+
+  Decoder dec(in_path, true, settings.limits);
+  refuse_cmyk(dec);
+  dec.start();
+  Encoder enc(out, dec.cinfo(), settings.quality, "writing the output");
+  stream_apply(map, dec, enc, settings, progress);
   enc.finish();
-  times.apply = std::chrono::duration<double>(Clock::now() - t0).count();
-  return times;
+  result.apply = std::chrono::duration<double>(Clock::now() - t0).count();
+  result.warning = dec.warning();  // the decoding thread has ended
+  return result;
 }
 
 }  // namespace colorize::cli

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "colorize/pipeline.h"
+#include "image_check.h"
 
 namespace colorize::cli {
 
@@ -20,20 +21,26 @@ struct JpegSettings {
   /// Pixels per strip; rows = strip_pixels / width, so memory does not grow
   /// with the image width.
   int strip_pixels = 1 << 20;
+  /// Pixel limit (from the header, before decoding) and damaged data.
+  ReadLimits limits;
 };
 
-/// Seconds spent in each phase.
-struct PhaseTimes {
+/// How one file went: seconds spent in each phase, and what was accepted.
+struct JobResult {
   double infer = 0;  ///< reading the small copy + the model pass
   double apply = 0;  ///< full-resolution decode + apply + encode
+  /// libjpeg's first corrupt-data warning when ReadLimits::accept_corrupt
+  /// let damaged JPEG data through; empty otherwise.
+  std::string warning;
 };
 
 /// Colorizes the JPEG file `in_path` into `out` (an open, empty file).
-/// Throws ImageError for unreadable, truncated or CMYK files (the message
-/// does not repeat the file name), Cancelled when `progress` returns false. On error `out` holds
-/// garbage: the caller deletes it.
-PhaseTimes colorize_jpeg(const Model &model, const std::string &in_path,
-                   std::FILE *out, const JpegSettings &settings,
-                   const Progress &progress);
+/// Throws CorruptJpeg for damaged or truncated data (unless accepted),
+/// TooLarge, ImageError for unreadable or CMYK files (messages do not
+/// repeat the file name), Cancelled when `progress` returns false. On error
+/// `out` holds garbage: the caller deletes it.
+JobResult colorize_jpeg(const Model &model, const std::string &in_path,
+                        std::FILE *out, const JpegSettings &settings,
+                        const Progress &progress);
 
 }  // namespace colorize::cli

@@ -191,6 +191,16 @@ double norm_value(const Reader &n, const char *key, double fallback, bool scale)
   return v;
 }
 
+/// A required positive integer member of at most `max` pixels.
+int size_value(const Reader &r, const char *key, int max) {
+  const int v = r.integer(key);
+  if (v <= 0) r.fail("\"" + r.name(key) + "\" must be positive, got " + std::to_string(v));
+  if (v > max)
+    r.fail("\"" + r.name(key) + "\" is " + std::to_string(v) + "; it must be at most " +
+           std::to_string(max));
+  return v;
+}
+
 /// Parses `text` that must hold a JSON object (for architecture/training).
 JsonNode *parse_object(const std::string &text, const char *what) {
   check_limits(text, std::string("model metadata: ") + what + ": ");
@@ -240,12 +250,8 @@ ModelInfo parse_model_info(const std::string &json_text,
            " is not valid (must be " + std::to_string(kFormatVersion) + ")");
 
   info.color_space = parse_color_space(r);
-  info.input_size = r.integer("input_size");
-  if (info.input_size <= 0)
-    r.fail("\"input_size\" must be positive, got " + std::to_string(info.input_size));
-  info.size_multiple = r.integer("size_multiple");
-  if (info.size_multiple <= 0)
-    r.fail("\"size_multiple\" must be positive, got " + std::to_string(info.size_multiple));
+  info.input_size = size_value(r, "input_size", kMaxResolution);
+  info.size_multiple = size_value(r, "size_multiple", kMaxSizeMultiple);
 
   if (JsonNode *node = r.object("normalization")) {
     const Reader n(json_node_get_object(node), prefix, "normalization.");

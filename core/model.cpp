@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -26,6 +27,34 @@ std::string short_reason(const c10::Error &e) {
   const auto end = text.find('\n');
   if (end != std::string::npos) text.resize(end);
   return text;
+}
+
+/// How LibTorch reports a failed allocation: c10::OutOfMemoryError (CUDA),
+/// the CPU allocator's messages, or either as text when the TorchScript
+/// interpreter passes an error on as std::runtime_error.
+const char *const kOutOfMemoryTexts[] = {"out of memory", "can't allocate memory",
+                                         "not enough memory"};
+
+/// The line of `text` that reports a failed allocation, without the
+/// interpreter's "RuntimeError: " and the "[enforce fail at file:line] ...
+/// " of a failed check; empty when no line does.
+std::string out_of_memory_line(const std::string &text) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    for (const char *t : kOutOfMemoryTexts) {
+      if (line.find(t) == std::string::npos) continue;
+      if (line.rfind("RuntimeError: ", 0) == 0) line.erase(0, 14);
+      const size_t check_end = line.find(". ", line.find(']'));
+      if (line.rfind("[enforce fail at ", 0) == 0 && check_end != std::string::npos)
+        line.erase(0, check_end + 2);
+      return line;
+    }
+    start = end + 1;
+  }
+  return {};
 }
 
 std::string shape_string(const at::IntArrayRef &sizes) {
@@ -148,21 +177,39 @@ struct Model::Impl {
   std::string path;
   torch::Device device{torch::kCPU};
 
+  /// Turns an error of LibTorch during a forward pass on an input of
+  /// `shape` into OutOfMemory (one line naming the failed allocation) or
+  /// ModelError.
+  [[noreturn]] void fail(const std::exception &e, const std::string &shape) const {
+    const auto *c10_error = dynamic_cast<const c10::Error *>(&e);
+    const std::string text = c10_error ? c10_error->what_without_backtrace() : e.what();
+    std::string line = out_of_memory_line(text);
+    if (line.empty() && (dynamic_cast<const c10::OutOfMemoryError *>(&e) ||
+                         dynamic_cast<const std::bad_alloc *>(&e)))
+      line = text.substr(0, text.find('\n'));
+    if (!line.empty())
+      throw OutOfMemory(path, "the model pass on an input of shape " + shape + ": " + line,
+                        e.what());
+    throw ModelError(path + ": forward() failed on an input of shape " + shape + ": " +
+                     (c10_error ? short_reason(*c10_error) : text));
+  }
+
   /// Runs forward() on a [1,1,H,W] float tensor and checks the result is a
   /// [1,C,H,W] floating-point tensor of finite values. Returns it as float32
   /// on the CPU.
   torch::Tensor run(const torch::Tensor &x) {
-    c10::InferenceMode guard;
-    torch::jit::IValue result;
     try {
-      result = module.forward({x.to(device)});
-    } catch (const c10::Error &e) {
-      throw ModelError(path + ": forward() failed on an input of shape " +
-                       shape_string(x.sizes()) + ": " + short_reason(e));
+      return run_unguarded(x);
+    } catch (const Error &) {
+      throw;
     } catch (const std::exception &e) {
-      throw ModelError(path + ": forward() failed on an input of shape " +
-                       shape_string(x.sizes()) + ": " + e.what());
+      fail(e, shape_string(x.sizes()));
     }
+  }
+
+  torch::Tensor run_unguarded(const torch::Tensor &x) {
+    c10::InferenceMode guard;
+    const torch::jit::IValue result = module.forward({x.to(device)});
     if (!result.isTensor())
       throw ModelError(path + ": forward() returns " + result.tagKind() +
                        " instead of a tensor");
@@ -204,6 +251,9 @@ Model Model::load(const std::string &path, const LoadOptions &options) {
   impl->info = parse_model_info(metadata, path);
   impl->device = choose_device(options.device);
 
+  if (options.threads < 0 || options.threads > kMaxThreads)
+    throw Error("thread count " + std::to_string(options.threads) + " is out of range (0 = all cores, at most " +
+                std::to_string(kMaxThreads) + ")");
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -237,12 +287,19 @@ cv::Mat Model::forward(const cv::Mat &x) const {
                      std::to_string(m));
 
   const cv::Mat input = x.isContinuous() ? x : x.clone();
-  // Cloned so that a model that works in place cannot write into `x`.
-  const torch::Tensor t =
-      torch::from_blob(const_cast<float *>(input.ptr<float>()), {1, 1, x.rows, x.cols},
-                       torch::kFloat)
-          .clone();
-  const torch::Tensor y = impl_->run(t).squeeze(0).permute({1, 2, 0}).contiguous();
+  torch::Tensor y;
+  try {
+    // Cloned so that a model that works in place cannot write into `x`.
+    const torch::Tensor t =
+        torch::from_blob(const_cast<float *>(input.ptr<float>()), {1, 1, x.rows, x.cols},
+                         torch::kFloat)
+            .clone();
+    y = impl_->run(t).squeeze(0).permute({1, 2, 0}).contiguous();
+  } catch (const Error &) {
+    throw;
+  } catch (const std::exception &e) {
+    impl_->fail(e, "[1, 1, " + std::to_string(x.rows) + ", " + std::to_string(x.cols) + "]");
+  }
 
   const int channels = impl_->info.output_channels();
   cv::Mat out(x.rows, x.cols, CV_32FC(channels));

@@ -233,15 +233,27 @@ void apply_block_float(const Job &job, const cv::Mat &src, int r0, cv::Mat &dst,
   write_out(rgb, src, job.alpha_channel, dst);
 }
 
+/// A working resolution asked for: 0 (the model's own) to kMaxResolution.
+void check_resolution(int resolution) {
+  if (resolution < 0) {
+    throw Error("working resolution must be positive, got " +
+                std::to_string(resolution));
+  }
+  if (resolution > kMaxResolution) {
+    throw Error("working resolution " + std::to_string(resolution) +
+                " is more than the limit of " + std::to_string(kMaxResolution));
+  }
+}
+
 }  // namespace
 
 cv::Size working_size(cv::Size image, int resolution) {
   if (image.width <= 0 || image.height <= 0) {
     throw ImageError("image size " + size_text(image) + " is empty");
   }
-  if (resolution <= 0) {
-    throw Error("working resolution must be positive, got " +
-                std::to_string(resolution));
+  check_resolution(resolution);
+  if (resolution == 0) {
+    throw Error("working resolution must be positive, got 0");
   }
   const double short_side = std::min(image.width, image.height);
   const double long_side = std::max(image.width, image.height);
@@ -257,10 +269,7 @@ AbMap infer(const Model &model, const cv::Mat &image, cv::Size full_size,
   if (full_size.width <= 0 || full_size.height <= 0) {
     throw ImageError("full image size " + size_text(full_size) + " is empty");
   }
-  if (options.resolution < 0) {
-    throw Error("working resolution must be positive, got " +
-                std::to_string(options.resolution));
-  }
+  check_resolution(options.resolution);
   const ModelInfo &info = model.info();
   const int resolution =
       options.resolution > 0 ? options.resolution : info.input_size;

@@ -75,6 +75,12 @@ guarded (GError **error, Body body)
       set_error (error, COLORIZE_HOST_ERROR_IMAGE, msg);
       g_free (msg);
     }
+  catch (const colorize::OutOfMemory &)
+    {
+      set_error (error, COLORIZE_HOST_ERROR_FAILED,
+                 _("Out of memory while colorizing. Try a smaller working "
+                   "resolution or the CPU device."));
+    }
   catch (const std::bad_alloc &)
     {
       set_error (error, COLORIZE_HOST_ERROR_FAILED,
@@ -104,6 +110,12 @@ GQuark
 colorize_host_error_quark (void)
 {
   return g_quark_from_static_string ("colorize-host-error-quark");
+}
+
+gint
+colorize_max_resolution (void)
+{
+  return colorize::kMaxResolution;
 }
 
 static gchar *beside_model = NULL;   /* dir/models/<name>, if present */

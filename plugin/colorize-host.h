@@ -43,13 +43,18 @@ typedef enum
 
 GQuark colorize_host_error_quark (void);
 
+/* The largest working resolution the core accepts (its kMaxResolution):
+ * the upper bound of the plug-in's resolution argument and spin button. */
+gint   colorize_max_resolution   (void);
+
 /* Opaque loaded model (TorchScript module + metadata + device). */
 typedef struct _ColorizeModel ColorizeModel;
 
 /* Parameters of one colorization. */
 typedef struct
 {
-  gint    resolution;  /* working resolution, 0 = the model's own         */
+  gint    resolution;  /* working resolution, 0 = the model's own, at most
+                        * colorize_max_resolution ()                      */
   gdouble strength;    /* 0 = gray, 1 = model colours, up to 2            */
 } ColorizeParams;
 

@@ -230,7 +230,7 @@ colorize_dialog (gint32 drawable_id, ColorizeValues *values)
   g_signal_connect (combo, "changed", G_CALLBACK (int_changed), &d);
   attach_row (table, 1, _("_Device:"), combo);
 
-  spin = gtk_spin_button_new_with_range (0, 8192, 32);
+  spin = gtk_spin_button_new_with_range (0, colorize_max_resolution (), 32);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), values->resolution);
   gimp_help_set_help_data (spin, _("Size of the short side the network "
                                    "works at; 0 = the model's own"), NULL);

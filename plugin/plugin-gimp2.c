@@ -131,10 +131,12 @@ check_values (const ColorizeValues *values, GError **error)
     g_set_error (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_FAILED,
                  _("Invalid device %d (0 = automatic, 1 = CPU, 2 = CUDA)."),
                  values->device);
-  else if (values->resolution < 0 || values->resolution > 8192)
+  else if (values->resolution < 0 ||
+           values->resolution > colorize_max_resolution ())
     g_set_error (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_FAILED,
                  _("Invalid working resolution %d (0 = the model's own, "
-                   "or up to 8192)."), values->resolution);
+                   "or up to %d)."), values->resolution,
+                 colorize_max_resolution ());
   else if (! (values->strength >= 0.0 && values->strength <= 2.0))
     g_set_error (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_FAILED,
                  _("Invalid strength %g (0 to 2)."), values->strength);

@@ -184,7 +184,7 @@ colorize_create_procedure (GimpPlugIn  *plug_in,
                                        _("_Resolution"),
                                        _("Size of the short side the network "
                                          "works at; 0 = the model's own"),
-                                       0, 8192, 0,
+                                       0, colorize_max_resolution (), 0,
                                        G_PARAM_READWRITE);
 
       gimp_procedure_add_double_argument (procedure, "strength",

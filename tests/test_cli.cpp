@@ -1,160 +1,30 @@
 // The `colorize` program, run as a user would: the built binary (path in
 // $COLORIZE_CLI) on files in a temporary folder, with a tiny untrained model.
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include <glib.h>
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <sys/wait.h>
 // libjpeg after <cstdio> (it needs FILE).
 #include <cstdio>
 #include <jpeglib.h>
 
-#include "colorize/color.h"
-#include "colorize/model_path.h"
-#include "support.h"
+#include "cli_support.h"
+#include "colorize/metadata.h"
 
 namespace {
 
-using colorize::testing::TempDir;
+using colorize::testing::CliRun;
+using colorize::testing::CliTest;
 using colorize::testing::data_path;
-
-struct CliRun {
-  int status = -1;  ///< exit code, -1 when it did not exit normally
-  std::string out, err;
-};
-
-/// Runs the program with `args`; `env` (name, value) pairs are set in its
-/// environment on top of this process's.
-CliRun run_cli(const std::vector<std::string> &args,
-               const std::vector<std::pair<std::string, std::string>> &env = {}) {
-  const char *cli = std::getenv("COLORIZE_CLI");
-  CliRun r;
-  if (!cli) {
-    ADD_FAILURE() << "COLORIZE_CLI is not set";
-    return r;
-  }
-  std::vector<char *> argv{const_cast<char *>(cli)};
-  for (const auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
-  argv.push_back(nullptr);
-  gchar **envp = g_get_environ();
-  for (const auto &[name, value] : env)
-    envp = g_environ_setenv(envp, name.c_str(), value.c_str(), TRUE);
-  gchar *out = nullptr, *err = nullptr;
-  gint wait_status = 0;
-  GError *error = nullptr;
-  const bool spawned = g_spawn_sync(nullptr, argv.data(), envp, G_SPAWN_DEFAULT,
-                                    nullptr, nullptr, &out, &err, &wait_status,
-                                    &error);
-  g_strfreev(envp);
-  if (!spawned) {
-    ADD_FAILURE() << "cannot run " << cli << ": " << error->message;
-    g_error_free(error);
-    return r;
-  }
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  if (WIFEXITED(wait_status)) r.status = WEXITSTATUS(wait_status);
-  return r;
-}
-
-std::string read_bytes(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const std::string &path, const std::string &bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-bool exists(const std::string &path) {
-  return g_file_test(path.c_str(), G_FILE_TEST_EXISTS);
-}
-
-/// Names in `dir` starting with '.', i.e. leftover temporary files.
-std::vector<std::string> hidden_files(const std::string &dir) {
-  std::vector<std::string> names;
-  GDir *d = g_dir_open(dir.c_str(), 0, nullptr);
-  while (const char *n = d ? g_dir_read_name(d) : nullptr)
-    if (n[0] == '.') names.push_back(n);
-  if (d) g_dir_close(d);
-  return names;
-}
-
-/// Mean absolute difference of the L channels of two BGR(A)/gray images.
-double l_difference(const cv::Mat &a, const cv::Mat &b) {
-  const cv::Mat la = colorize::luminance(a, colorize::ChannelOrder::Bgr);
-  const cv::Mat lb = colorize::luminance(b, colorize::ChannelOrder::Bgr);
-  return cv::norm(la, lb, cv::NORM_L1) / double(la.total());
-}
-
-/// Writes `pixels` (8-bit, 3 = RGB or 4 = CMYK channels) as a JPEG with
-/// libjpeg directly, adding an APP1 marker with `app1` when not empty.
-/// (OpenCV can write neither CMYK nor extra markers.)
-void write_jpeg(const std::string &path, const cv::Mat &pixels,
-                const std::string &app1) {
-  std::FILE *f = std::fopen(path.c_str(), "wb");
-  ASSERT_NE(f, nullptr);
-  jpeg_compress_struct c;
-  jpeg_error_mgr err;
-  c.err = jpeg_std_error(&err);  // exits on error: fine in a test helper
-  jpeg_create_compress(&c);
-  jpeg_stdio_dest(&c, f);
-  c.image_width = JDIMENSION(pixels.cols);
-  c.image_height = JDIMENSION(pixels.rows);
-  c.input_components = pixels.channels();
-  c.in_color_space = pixels.channels() == 4 ? JCS_CMYK : JCS_RGB;
-  jpeg_set_defaults(&c);
-  jpeg_start_compress(&c, TRUE);
-  if (!app1.empty())
-    jpeg_write_marker(&c, JPEG_APP0 + 1,
-                      reinterpret_cast<const JOCTET *>(app1.data()),
-                      unsigned(app1.size()));
-  for (int y = 0; y < pixels.rows; ++y) {
-    JSAMPROW row = const_cast<JSAMPLE *>(pixels.ptr<JSAMPLE>(y));
-    jpeg_write_scanlines(&c, &row, 1);
-  }
-  jpeg_finish_compress(&c);
-  jpeg_destroy_compress(&c);
-  std::fclose(f);
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    model_dir_ = new TempDir();
-    colorize::nets::UNetConfig config;
-    config.depth = 4;
-    config.width = 8;
-    model_ = colorize::testing::write_model(
-        model_dir_->file("tiny.pt"), config,
-        colorize::testing::info_for(config));
-  }
-  static void TearDownTestSuite() {
-    delete model_dir_;
-    model_dir_ = nullptr;
-  }
-
-  CliRun colorize(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--model", model_});
-    return run_cli(args);
-  }
-
-  TempDir dir_;
-  static TempDir *model_dir_;
-  static std::string model_;
-};
-TempDir *CliTest::model_dir_ = nullptr;
-std::string CliTest::model_;
+using colorize::testing::exists;
+using colorize::testing::hidden_files;
+using colorize::testing::l_difference;
+using colorize::testing::read_bytes;
+using colorize::testing::run_cli;
+using colorize::testing::write_bytes;
+using colorize::testing::write_jpeg;
 
 TEST_F(CliTest, FolderWithCorruptFileDoesTheOthersAndFails) {
   write_bytes(dir_.file("a.jpg"), read_bytes(data_path("china.jpg")));
@@ -374,179 +244,6 @@ TEST_F(CliTest, UsageErrors) {
   EXPECT_NE(help.out.find("Examples:"), std::string::npos);
   EXPECT_NE(help.out.find("--list-models"), std::string::npos);
   EXPECT_NE(help.out.find("COLORIZE_MODEL_PATH"), std::string::npos);
-}
-
-/// Models found by name: $COLORIZE_MODEL_PATH = first:second, and the user's
-/// data folder moved to a temporary one (XDG_DATA_HOME), so the real user's
-/// models play no part.
-class CliModelPathTest : public CliTest {
- protected:
-  void SetUp() override {
-    for (const auto *d : {&first_, &second_, &empty_})
-      ASSERT_EQ(g_mkdir_with_parents(d->c_str(), 0777), 0);
-    user_models_ = data_home_ + "/gimp-colorize/models";
-  }
-
-  /// The program with COLORIZE_MODEL_PATH = `folders` (':'-joined).
-  CliRun run_with_path(const std::vector<std::string> &args,
-                       const std::vector<std::string> &folders) {
-    std::string path;
-    for (const auto &f : folders)
-      path += (path.empty() ? "" : G_SEARCHPATH_SEPARATOR_S) + f;
-    return run_cli(args, {{"COLORIZE_MODEL_PATH", path},
-                          {"XDG_DATA_HOME", data_home_}});
-  }
-  CliRun run_in_path(const std::vector<std::string> &args) {
-    return run_with_path(args, {first_, second_});
-  }
-
-  void copy_model(const std::string &to) {
-    const std::string dir = std::filesystem::path(to).parent_path().string();
-    ASSERT_EQ(g_mkdir_with_parents(dir.c_str(), 0777), 0);
-    write_bytes(to, read_bytes(model_));
-  }
-  /// A small model whose colorize.json carries `description`.
-  void write_described(const std::string &path, const std::string &description) {
-    const auto config = colorize::testing::tiny_unet();
-    colorize::ModelInfo info = colorize::testing::info_for(config);
-    info.description = description;
-    info.license = "CC0-1.0";
-    colorize::testing::write_model(path, config, info);
-  }
-
-  /// True when the installed model folder (last in every search path) holds
-  /// `file`: a test that needs it absent is skipped then.
-  static bool installed(const std::string &file) {
-    return exists(colorize::installed_model_dir() + "/" + file);
-  }
-
-  const std::string first_ = dir_.file("first");
-  const std::string second_ = dir_.file("second");
-  const std::string empty_ = dir_.file("empty");
-  const std::string data_home_ = dir_.file("data-home");
-  std::string user_models_;
-};
-
-TEST_F(CliModelPathTest, DefaultModelIsFoundWithoutModelOption) {
-  copy_model(second_ + "/colorize-default.pt");
-  const CliRun r = run_in_path({"-v", "--output", dir_.file("out.png"),
-                                data_path("coffee.png")});
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.err.find("model " + second_ + "/colorize-default.pt on "),
-            std::string::npos) << r.err;
-  EXPECT_EQ(cv::imread(dir_.file("out.png")).size(), cv::Size(600, 400));
-}
-
-TEST_F(CliModelPathTest, FirstFolderWins) {
-  copy_model(first_ + "/colorize-default.pt");
-  write_bytes(second_ + "/colorize-default.pt", "not a model");
-  CliRun r = run_in_path({"-v", "--output", dir_.file("a.png"),
-                          data_path("coffee.png")});
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.err.find(first_ + "/colorize-default.pt"), std::string::npos) << r.err;
-  // the other way round, the broken file is the one used
-  r = run_with_path({"--output", dir_.file("b.png"), data_path("coffee.png")},
-                    {second_, first_});
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find(second_ + "/colorize-default.pt: not a TorchScript model file"),
-            std::string::npos) << r.err;
-  EXPECT_FALSE(exists(dir_.file("b.png")));
-}
-
-TEST_F(CliModelPathTest, ModelOptionTakesANameOrAPath) {
-  copy_model(second_ + "/mine.pt");
-  for (const std::string name : {"mine", "mine.pt"}) {
-    const CliRun r = run_in_path({"-v", "--model", name, "--output",
-                                  dir_.file(name + ".png"), data_path("coffee.png")});
-    ASSERT_EQ(r.status, 0) << name << ": " << r.err;
-    EXPECT_NE(r.err.find("model " + second_ + "/mine.pt on "), std::string::npos)
-        << r.err;
-  }
-  // a path is used as it is, even outside the search path
-  const CliRun r = run_in_path({"-v", "--model", model_, "--output",
-                                dir_.file("p.png"), data_path("coffee.png")});
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.err.find("model " + model_ + " on "), std::string::npos) << r.err;
-}
-
-TEST_F(CliModelPathTest, UserDataFolderIsSearchedAfterThePath) {
-  copy_model(user_models_ + "/colorize-default.pt");
-  copy_model(user_models_ + "/mine.pt");
-  copy_model(first_ + "/mine.pt");
-  CliRun r = run_in_path({"-v", "--output", dir_.file("u.png"), data_path("coffee.png")});
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.err.find("model " + user_models_ + "/colorize-default.pt on "),
-            std::string::npos) << r.err;
-  r = run_in_path({"-v", "--model", "mine", "--output", dir_.file("m.png"),
-                   data_path("coffee.png")});
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.err.find("model " + first_ + "/mine.pt on "), std::string::npos) << r.err;
-}
-
-TEST_F(CliModelPathTest, UnknownNameNamesTheFoldersSearched) {
-  const CliRun r = run_in_path({"--model", "no-such-model-here", "--output",
-                                dir_.file("x.png"), data_path("coffee.png")});
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("no-such-model-here"), std::string::npos) << r.err;
-  for (const auto &folder : {first_, second_, user_models_,
-                             colorize::installed_model_dir()})
-    EXPECT_NE(r.err.find(folder), std::string::npos) << folder << "\n" << r.err;
-  EXPECT_FALSE(exists(dir_.file("x.png")));
-}
-
-TEST_F(CliModelPathTest, MissingDefaultModelSuggestsModelOption) {
-  if (installed("colorize-default.pt"))
-    GTEST_SKIP() << "a default model is installed in "
-                 << colorize::installed_model_dir();
-  copy_model(second_ + "/other.pt");
-  const CliRun r = run_in_path({"--output", dir_.file("x.png"), data_path("coffee.png")});
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("colorize-default.pt"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("--model FILE"), std::string::npos) << r.err;
-  for (const auto &folder : {first_, second_, user_models_})
-    EXPECT_NE(r.err.find(folder), std::string::npos) << folder << "\n" << r.err;
-  EXPECT_FALSE(exists(dir_.file("x.png")));
-}
-
-TEST_F(CliModelPathTest, ListModelsShowsEveryModelAndReportsBrokenOnes) {
-  write_described(first_ + "/alpha.pt", "Alpha, for the listing test");
-  write_described(first_ + "/colorize-default.pt", "Default of the first folder");
-  write_bytes(first_ + "/broken.pt", "not a model file");
-  write_described(second_ + "/colorize-default.pt", "Default of the second folder");
-  write_described(second_ + "/zeta.pt", "Zeta, in the second folder");
-  ASSERT_EQ(g_mkdir_with_parents(user_models_.c_str(), 0777), 0);
-  write_described(user_models_ + "/own.pt", "The user's own model");
-
-  const CliRun r = run_in_path({"--list-models"});
-  ASSERT_EQ(r.status, 0) << r.err;
-  for (const std::string &text : std::vector<std::string>{
-           "alpha\n", "Alpha, for the listing test", "colorize-default (default)",
-        "Default of the first folder", "zeta\n", "Zeta, in the second folder",
-        "own\n", "The user's own model", "colour space: lab",
-        "resolution:   8 px", "licence:      CC0-1.0", "broken\n",
-        first_ + "/broken.pt: not a TorchScript model file",
-        first_ + "/alpha.pt", first_ + "/colorize-default.pt",
-        second_ + "/zeta.pt", user_models_ + "/own.pt"})
-    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
-  // the second folder's default is hidden by the first's
-  EXPECT_EQ(r.out.find("Default of the second folder"), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find(second_ + "/colorize-default.pt"), std::string::npos) << r.out;
-  // listed in search-path order
-  EXPECT_LT(r.out.find("alpha\n"), r.out.find("zeta\n"));
-  EXPECT_LT(r.out.find("zeta\n"), r.out.find("own\n"));
-}
-
-TEST_F(CliModelPathTest, ListModelsWithNoModelsSaysWhereItLooked) {
-  if (!colorize::list_models({colorize::installed_model_dir()}).empty())
-    GTEST_SKIP() << "models are installed in " << colorize::installed_model_dir();
-  const CliRun r = run_with_path({"--list-models"}, {empty_, dir_.file("missing")});
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("No model files"), std::string::npos) << r.out;
-  for (const auto &folder : {empty_, dir_.file("missing"), user_models_,
-                             colorize::installed_model_dir()})
-    EXPECT_NE(r.out.find(folder), std::string::npos) << folder << "\n" << r.out;
-  EXPECT_NE(r.out.find(dir_.file("missing") + " (does not exist)"), std::string::npos)
-      << r.out;
 }
 
 }  // namespace

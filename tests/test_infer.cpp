@@ -11,6 +11,7 @@
 #include "colorize/error.h"
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
+#include "greedy_model.h"
 #include "pipeline_helpers.h"
 #include "support.h"
 
@@ -76,6 +77,37 @@ TEST_F(WithModel, InferResolutionAndRgbModels) {
   }
   options.resolution = -1;
   EXPECT_THROW(infer(*lab_, image, image.size(), options), Error);
+  options.resolution = kMaxResolution + 1;
+  try {
+    infer(*lab_, image, image.size(), options);
+    ADD_FAILURE() << "a working resolution over the limit was accepted";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("more than the limit of 4096"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(working_size({90, 60}, kMaxResolution + 1), Error);
+  EXPECT_EQ(working_size({90, 60}, kMaxResolution), cv::Size(6144, 4096));
+}
+
+TEST(Infer, OutOfMemoryInTheModelPassIsOneLine) {
+  TempDir dir;
+  const std::string json = serialize_model_info(info_for(tiny_unet(2)));
+  const std::string path = save_module(dir.file("greedy.pt"), scripted_module(kGreedyForward),
+                                       json.c_str());
+  LoadOptions cpu;
+  cpu.device = Device::Cpu;
+  const Model model = Model::load(path, cpu);
+  try {
+    infer(model, cv::Mat(60, 90, CV_8UC3, cv::Scalar(90, 120, 150)), {90, 60});
+    ADD_FAILURE() << "no error";
+  } catch (const OutOfMemory &e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind(path + ": out of memory in the model pass on an input of shape [1, 1, 8, 16]: ", 0),
+              0u) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    EXPECT_NE(e.reason().find("allocate"), std::string::npos) << e.reason();
+    EXPECT_GT(e.detail().size(), what.size());
+  }
 }
 
 TEST_F(WithModel, ColorizeImageEveryInputType) {

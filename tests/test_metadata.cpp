@@ -11,6 +11,8 @@
 namespace {
 
 using colorize::ColorSpace;
+using colorize::kMaxResolution;
+using colorize::kMaxSizeMultiple;
 using colorize::ModelError;
 using colorize::ModelInfo;
 using colorize::parse_model_info;
@@ -161,7 +163,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"input_size", "0", "\"input_size\" must be positive"},
         BadValue{"input_size", "1e12", "\"input_size\" is out of range"},
         BadValue{"input_size", "null", "\"input_size\" must be an integer, got null"},
+        BadValue{"input_size", "4097", "\"input_size\" is 4097; it must be at most 4096"},
         BadValue{"size_multiple", "-8", "\"size_multiple\" must be positive"},
+        BadValue{"size_multiple", "100000", "\"size_multiple\" is 100000; it must be at most 1024"},
         BadValue{"size_multiple", "[8]", "\"size_multiple\" must be an integer, got an array"},
         BadValue{"normalization", "[]", "\"normalization\" must be an object"},
         BadValue{"normalization", R"({"l_scale": "50"})", "\"normalization.l_scale\" must be a number"},
@@ -183,6 +187,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"license", "{}", "\"license\" must be a string, got an object"},
         BadValue{"architecture", "\"unet\"", "\"architecture\" must be an object"},
         BadValue{"training", "[1]", "\"training\" must be an object"}));
+
+TEST(Metadata, SizeLimitsAreInclusive) {
+  auto members = with(valid_members(), "input_size", std::to_string(kMaxResolution));
+  const ModelInfo info =
+      parse_model_info(to_json(with(members, "size_multiple", std::to_string(kMaxSizeMultiple))), kOrigin);
+  EXPECT_EQ(info.input_size, 4096);
+  EXPECT_EQ(info.size_multiple, 1024);
+}
 
 TEST(Metadata, NormalizationBoundsAreInclusive) {
   const ModelInfo info = parse_model_info(

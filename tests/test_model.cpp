@@ -287,6 +287,10 @@ TEST(Model, ThreadCount) {
   Model::load(path, options);
   EXPECT_EQ(at::get_num_threads(),
             static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  for (int absurd : {colorize::kMaxThreads + 1, -1}) {
+    options.threads = absurd;
+    EXPECT_THROW(Model::load(path, options), colorize::Error) << absurd;
+  }
 }
 
 TEST(Model, DeviceChoice) {

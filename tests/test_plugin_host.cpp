@@ -212,6 +212,24 @@ TEST_F(PluginHost, ProgressCanCancel) {
   g_error_free(error);
 }
 
+TEST_F(PluginHost, ResolutionOverTheCoreLimitIsRefused) {
+  EXPECT_EQ(colorize_max_resolution(), colorize::kMaxResolution);
+  cv::Mat rgb = gray_rgb({90, 60});
+  Buffer src = buffer_from(rgb, "R'G'B' u8");
+  Buffer dst = buffer_from(rgb, "R'G'B' u8");
+  const GeglRectangle all = {0, 0, 90, 60};
+  ColorizeParams params = {colorize_max_resolution() + 1, 1.0};
+  GError *error = nullptr;
+  EXPECT_FALSE(colorize_buffer(model_, &params, src.get(), &all, dst.get(),
+                               nullptr, 0, 0, 0, nullptr, nullptr, &error));
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error->message).find("more than the limit of 4096"),
+            std::string::npos) << error->message;
+  g_error_free(error);
+  EXPECT_EQ(cv::norm(read_buffer(dst.get(), "R'G'B' u8", CV_8UC3), rgb,
+                     cv::NORM_INF), 0);  // nothing written
+}
+
 TEST_F(PluginHost, ModelErrorsNameTheFile) {
   GError *error = nullptr;
   const std::string missing = dir_->file("nope.pt");

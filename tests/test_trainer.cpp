@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -259,6 +260,11 @@ TEST_F(TrainerTest, ExportLoadsInCoreWithSameOutputAndValidMetadata) {
 TEST_F(TrainerTest, CorruptAndGrayscaleFilesAreSkippedWithAWarning) {
   const std::string broken = (fs::path(data_.path()) / "sub" / "broken.jpg").string();
   std::ofstream(broken) << "this is not a JPEG";
+  // Half a JPEG with an end marker: OpenCV would decode it, half gray.
+  std::ifstream whole(data_path("flower.jpg"), std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(whole), {}};
+  std::ofstream(fs::path(data_.path()) / "cut.jpg", std::ios::binary)
+      << bytes.substr(0, bytes.size() / 2) << "\xFF\xD9";
   const std::string gray = (fs::path(data_.path()) / "gray.png").string();
   cv::Mat g = cv::imread(data_path("coffee.png"), cv::IMREAD_GRAYSCALE);
   ASSERT_TRUE(cv::imwrite(gray, g));
@@ -270,6 +276,13 @@ TEST_F(TrainerTest, CorruptAndGrayscaleFilesAreSkippedWithAWarning) {
   EXPECT_EQ(rc, 0) << err;
   EXPECT_NE(err.find("broken.jpg: cannot decode"), std::string::npos) << err;
   EXPECT_NE(err.find("gray.png: grayscale photo"), std::string::npos) << err;
+  EXPECT_NE(err.find("cut.jpg: damaged JPEG data (libjpeg: Corrupt JPEG data: premature end of data segment)"),
+            std::string::npos) << err;
+  // libjpeg's own warning, without the file name, is not printed besides.
+  size_t reports = 0;
+  for (size_t at = err.find("Corrupt JPEG"); at != std::string::npos; at = err.find("Corrupt JPEG", at + 1))
+    ++reports;
+  EXPECT_EQ(reports, 1u) << err;
   EXPECT_TRUE(fs::exists(out_.file("model.pt")));
 }
 
@@ -278,6 +291,10 @@ TEST_F(TrainerTest, BadOptionsGiveClearErrorsAndNonZeroExit) {
   std::string err;
   EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--size", "30", "--depth", "3"}, &err), 0);
   EXPECT_NE(err.find("--size 30"), std::string::npos) << err;
+  EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--size", "8192", "--depth", "3"}, &err), 0);
+  EXPECT_NE(err.find("--size must be at most 4096"), std::string::npos) << err;
+  EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--threads", "100000"}, &err), 0);
+  EXPECT_NE(err.find("--threads must be in 0..256"), std::string::npos) << err;
   EXPECT_NE(run_cli({"--data", data_.path() + "/missing", "--out", out_.path(), "--size", "32", "--depth", "3"}, &err), 0);
   EXPECT_NE(err.find("missing: no such folder"), std::string::npos) << err;
   EXPECT_NE(run_cli({"--data", empty.path(), "--out", out_.path(), "--size", "32", "--depth", "3"}, &err), 0);

@@ -12,6 +12,7 @@
 
 #include "ab_bins.h"
 #include "colorize/color.h"
+#include "image_check.h"
 
 namespace fs = std::filesystem;
 
@@ -116,6 +117,31 @@ bool is_grayscale(const cv::Mat &bgr) {
   return cv::mean(chroma)[0] < kGrayChroma;
 }
 
+cv::Mat read_photo(const std::string &path, std::string &reason) {
+  try {
+    // No size limit here: OpenCV's own applies.
+    cli::check_before_decoding(path, cli::ReadLimits{});
+  } catch (const cli::CorruptJpeg &e) {
+    reason = e.what();
+    return {};
+  } catch (const std::exception &e) {
+    reason = std::string("cannot decode: ") + e.what();
+    return {};
+  }
+  cv::Mat img;
+  try {
+    img = cv::imread(path, cv::IMREAD_COLOR);
+  } catch (const cv::Exception &e) {
+    reason = std::string("cannot decode: ") + e.what();
+    return {};
+  }
+  if (img.empty() || img.cols < 1 || img.rows < 1) {
+    reason = "cannot decode (not an image, or a corrupt or truncated file)";
+    return {};
+  }
+  return img;
+}
+
 std::vector<Photo> load_photos(const std::vector<std::string> &paths, int max_short_side,
                                int threads, const WarnFn &warn) {
   std::vector<Photo> photos(paths.size());
@@ -123,17 +149,8 @@ std::vector<Photo> load_photos(const std::vector<std::string> &paths, int max_sh
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < paths.size(); i = next++) {
-      cv::Mat img;
-      try {
-        img = cv::imread(paths[i], cv::IMREAD_COLOR);
-      } catch (const cv::Exception &e) {
-        reasons[i] = std::string("cannot decode: ") + e.what();
-        continue;
-      }
-      if (img.empty() || img.cols < 1 || img.rows < 1) {
-        reasons[i] = "cannot decode (not an image, or a corrupt or truncated file)";
-        continue;
-      }
+      cv::Mat img = read_photo(paths[i], reasons[i]);
+      if (img.empty()) continue;
       if (is_grayscale(img)) {
         reasons[i] = "grayscale photo (no colour to learn from)";
         continue;

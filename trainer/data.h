@@ -46,8 +46,15 @@ void apply_prefix_weights(std::vector<Photo> &photos, const std::string &prefix_
 /// Called once per skipped file with its path and the reason.
 using WarnFn = std::function<void(const std::string &path, const std::string &reason)>;
 
-/// Decodes `paths` (in `threads` threads), skipping unreadable files and
-/// grayscale photos with one warning each. Photos whose short side exceeds
+/// Decodes one photo as 8-bit BGR (EXIF orientation applied). A JPEG (by
+/// content) is first read through with libjpeg, so damaged or truncated
+/// data is refused instead of coming out partly gray. Returns an empty Mat
+/// and sets `reason` when the file cannot be used.
+cv::Mat read_photo(const std::string &path, std::string &reason);
+
+/// Decodes `paths` (in `threads` threads) with read_photo(), skipping
+/// unusable files (damaged JPEG data among them) and grayscale photos with
+/// one warning each. Photos whose short side exceeds
 /// `max_short_side` are downscaled (0 = keep). Order follows `paths`.
 std::vector<Photo> load_photos(const std::vector<std::string> &paths, int max_short_side,
                                int threads, const WarnFn &warn);

@@ -8,8 +8,6 @@
 #include <iostream>
 #include <set>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
 #include "data.h"
@@ -96,9 +94,10 @@ int run_eval(const EvalOptions &o) {
   std::vector<std::array<cv::Mat, 3>> cells;
   for (size_t i = 0; i < paths.size(); ++i) {
     const std::string &path = paths[i];
-    cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+    std::string reason;
+    cv::Mat img = read_photo(path, reason);
     if (img.empty()) {
-      std::cerr << "warning: skipping " << path << ": cannot decode\n";
+      std::cerr << "warning: skipping " << path << ": " << reason << "\n";
       ++skipped;
       continue;
     }

@@ -7,6 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include "colorize/metadata.h"
+#include "colorize/model.h"
+
 namespace colorize::train {
 namespace {
 
@@ -189,6 +192,8 @@ void validate(const TrainOptions &o) {
           "--size " + std::to_string(o.size) + " is not a positive multiple of 2^depth = " +
               std::to_string(multiple) + " (try --size " + std::to_string(multiple * std::max(1, o.size / multiple)) +
               " or a smaller --depth)");
+  require(o.size <= kMaxResolution, "--size must be at most " + std::to_string(kMaxResolution) +
+                                        " (the largest input_size a model may have)");
   require(o.width >= 1 && o.width <= 512, "--width must be in 1..512");
   require(o.disc_width >= 1 && o.disc_width <= 512, "--disc-width must be in 1..512");
   require(o.disc_layers >= 1 && o.disc_layers <= 6, "--disc-layers must be in 1..6");
@@ -203,7 +208,8 @@ void validate(const TrainOptions &o) {
   require(o.decay_epochs >= 0, "--decay-epochs must not be negative");
   require(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1)");
   require(o.lambda_l1 >= 0, "--lambda must not be negative");
-  require(o.threads >= 0, "--threads must not be negative");
+  require(o.threads >= 0 && o.threads <= kMaxThreads,
+          "--threads must be in 0.." + std::to_string(kMaxThreads) + " (0 = all cores)");
   require(o.workers >= 1 && o.workers <= 64, "--workers must be in 1..64");
   require(o.val_fraction >= 0 && o.val_fraction <= 0.5, "--val-fraction must be in 0..0.5");
   require(o.max_images >= 0, "--max-images must not be negative");
@@ -224,6 +230,7 @@ ExportOptions parse_export_options(int argc, char **argv) {
       {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Store float16 parameters (half the size)", nullptr},
       {"blend", 0, 0, G_OPTION_ARG_DOUBLE, &o.blend, "Share of the colour-class decoding in the output, 0..1 (models with a classification head; default: the checkpoint's)", "W"},
       {"temperature", 0, 0, G_OPTION_ARG_DOUBLE, &o.temperature, "Annealed-mean temperature of the colour-class decoding, (0, 10] (default: the checkpoint's)", "T"},
+      {"average", 0, 0, G_OPTION_ARG_INT, &o.average, "Average the generator weights of the N checkpoints up to --checkpoint (its epoch and the N-1 before it; default 1)", "N"},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name", "TEXT"},
       {"license", 0, 0, G_OPTION_ARG_STRING, &license.value, "License text", "TEXT"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -240,6 +247,7 @@ ExportOptions parse_export_options(int argc, char **argv) {
   require(std::isnan(o.blend) || (o.blend >= 0 && o.blend <= 1), "--blend must be in 0..1");
   require(std::isnan(o.temperature) || (o.temperature > 0 && o.temperature <= 10),
           "--temperature must be in (0, 10]");
+  require(o.average >= 1 && o.average <= 1000, "--average must be in 1..1000");
   return o;
 }
 
@@ -272,8 +280,11 @@ EvalOptions parse_eval_options(int argc, char **argv) {
   require(o.grid_count >= 1 && o.grid_count <= 64, "--grid-count must be in 1..64");
   require(o.grid_columns >= 1 && o.grid_columns <= 16, "--grid-columns must be in 1..16");
   require(!o.data_dirs.empty(), "--data DIR is required");
-  require(o.resolution >= 0, "--resolution must not be negative");
-  require(o.threads >= 0 && o.max_images >= 0, "--threads and --max-images must not be negative");
+  require(o.resolution >= 0 && o.resolution <= kMaxResolution,
+          "--resolution must be in 0.." + std::to_string(kMaxResolution) + " (0 = the model's)");
+  require(o.threads >= 0 && o.threads <= kMaxThreads,
+          "--threads must be in 0.." + std::to_string(kMaxThreads) + " (0 = all cores)");
+  require(o.max_images >= 0, "--max-images must not be negative");
   return o;
 }
 

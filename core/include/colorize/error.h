@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace colorize {
 
@@ -30,6 +31,23 @@ class DeviceError : public Error {
 class ImageError : public Error {
  public:
   using Error::Error;
+};
+
+/// Memory ran out in the model pass (LibTorch could not allocate, on the
+/// CPU or the GPU). what() is one line: "<model>: out of memory in " +
+/// reason(); reason() says which pass and which allocation failed;
+/// detail() is LibTorch's whole report.
+class OutOfMemory : public Error {
+ public:
+  OutOfMemory(const std::string &model, std::string reason, std::string detail)
+      : Error(model + ": out of memory in " + reason),
+        reason_(std::move(reason)), detail_(std::move(detail)) {}
+  const std::string &reason() const { return reason_; }
+  const std::string &detail() const { return detail_; }
+
+ private:
+  std::string reason_;
+  std::string detail_;
 };
 
 /// The caller's progress callback asked to stop.

@@ -21,6 +21,14 @@ inline constexpr int kMaxMetadataDepth = 64;
 inline constexpr double kMinNormScale = 1e-3;
 inline constexpr double kMaxNormScale = 1e4;
 inline constexpr double kMaxNormOffset = 1e4;
+/// Largest working resolution (short side, in pixels): the most "input_size"
+/// may say, and the most infer() and the programs accept as a resolution.
+/// The network pass grows with its square (the default model needs about
+/// 6 GB at 4096 for a 3:2 picture).
+inline constexpr int kMaxResolution = 4096;
+/// Largest "size_multiple" (2^10, a U-Net of depth 10); the load-time
+/// check runs forward() on a square of this side.
+inline constexpr int kMaxSizeMultiple = 1024;
 
 /// What the network predicts from L.
 enum class ColorSpace { Lab, Rgb };
@@ -56,7 +64,8 @@ const char *to_string(ColorSpace space);
 /// Parses and validates colorize.json text. `origin` (usually the model
 /// file's path) starts every error message. Unknown keys are ignored.
 /// Throws ModelError on text over kMaxMetadataBytes or nested deeper than
-/// kMaxMetadataDepth, invalid JSON, missing required keys, wrong types or
+/// kMaxMetadataDepth, invalid JSON, missing required keys, wrong types,
+/// input_size over kMaxResolution, size_multiple over kMaxSizeMultiple or
 /// normalisation values out of bounds.
 ModelInfo parse_model_info(const std::string &json_text,
                            const std::string &origin);

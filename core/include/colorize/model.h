@@ -18,10 +18,14 @@ enum class Device { Auto, Cpu, Cuda };
 Device parse_device(const std::string &name);
 const char *to_string(Device device);
 
+/// Most intra-op threads a caller may ask for (LoadOptions::threads).
+inline constexpr int kMaxThreads = 256;
+
 struct LoadOptions {
   /// Auto = CUDA when LibTorch was built with it and a GPU is present.
   Device device = Device::Auto;
-  /// Intra-op threads for the CPU; 0 = all cores of the machine.
+  /// Intra-op threads for the CPU, 1..kMaxThreads; 0 = all cores of the
+  /// machine.
   int threads = 0;
 };
 
@@ -38,7 +42,8 @@ class Model {
   /// to the chosen device, puts it in eval mode and checks with one tiny
   /// forward pass that it returns info().output_channels() channels of
   /// finite values.
-  /// Throws ModelError (file/format problems) or DeviceError.
+  /// Throws ModelError (file/format problems), DeviceError, OutOfMemory,
+  /// or Error for options.threads outside 0..kMaxThreads.
   static Model load(const std::string &path, const LoadOptions &options = {});
 
   Model(Model &&) noexcept;
@@ -53,7 +58,8 @@ class Model {
   /// Raw network call. `x` is the normalised input, CV_32FC1, H and W
   /// multiples of info().size_multiple. Returns the raw output as
   /// CV_32FC(output_channels) of the same H x W (interleaved channels).
-  /// Throws ModelError when the output holds NaN or Inf.
+  /// Throws ModelError when forward() fails or the output holds NaN or
+  /// Inf, OutOfMemory when LibTorch cannot allocate.
   /// Thread-compatible, not thread-safe.
   cv::Mat forward(const cv::Mat &x) const;
 

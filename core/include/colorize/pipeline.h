@@ -20,11 +20,13 @@
 namespace colorize {
 
 /// Short side = resolution, long side at most 4 x resolution, aspect ratio
-/// kept otherwise. Always at least 1 x 1.
+/// kept otherwise. Always at least 1 x 1. Throws Error unless resolution is
+/// in 1..kMaxResolution.
 cv::Size working_size(cv::Size image, int resolution);
 
 struct InferOptions {
-  int resolution = 0;  ///< working resolution; 0 = the model's input_size
+  /// Working resolution, at most kMaxResolution; 0 = the model's input_size.
+  int resolution = 0;
   ChannelOrder order = ChannelOrder::Rgb;
 };
 
