@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -379,6 +380,41 @@ TEST_F(RecipeTest, ExportRefusesDecodingOptionsForARegressionOnlyModel) {
   e.checkpoint = ct::checkpoint_dir(out_.path(), 1);
   e.out = out_.file("x.pt");
   e.blend = 0.5;
+  EXPECT_THROW(ct::run_export(e), ct::UsageError);
+  EXPECT_FALSE(fs::exists(e.out));
+}
+
+TEST_F(RecipeTest, ExportAveragesTheGeneratorsOfTheLastCheckpoints) {
+  auto o = options();
+  o.epochs = o.pretrain_epochs = 3;
+  ct::run_training(o);
+  ct::ExportOptions e;
+  e.checkpoint = ct::checkpoint_dir(out_.path(), 3);
+  e.out = out_.file("averaged.pt");
+  e.average = 2;
+  ASSERT_EQ(ct::run_export(e), 0);
+  auto averaged = torch::jit::load(e.out);
+  const auto g2 = ct::load_generator(ct::checkpoint_dir(out_.path(), 2));
+  const auto g3 = ct::load_generator(ct::checkpoint_dir(out_.path(), 3));
+  std::map<std::string, torch::Tensor> t2, t3;
+  for (const auto &p : g2.named_parameters(true)) t2.emplace(p.name, p.value);
+  for (const auto &p : g3.named_parameters(true)) t3.emplace(p.name, p.value);
+  int checked = 0, moved = 0;
+  for (const auto &p : averaged.named_parameters(true)) {
+    const auto mean = 0.5 * (t2.at(p.name) + t3.at(p.name));
+    EXPECT_TRUE(torch::allclose(p.value, mean, 1e-5, 1e-6)) << p.name;
+    moved += !torch::allclose(p.value, t3.at(p.name));
+    ++checked;
+  }
+  EXPECT_EQ(checked, int(t3.size()));
+  EXPECT_GT(moved, 0);  // the two epochs differ, so the average is neither
+  const auto model = colorize::Model::load(e.out, {});
+  EXPECT_NE(model.info().description.find("averaged over epochs 2-3"), std::string::npos)
+      << model.info().description;
+
+  // More checkpoints than the run has epochs before this one.
+  e.average = 4;
+  e.out = out_.file("too-many.pt");
   EXPECT_THROW(ct::run_export(e), ct::UsageError);
   EXPECT_FALSE(fs::exists(e.out));
 }

@@ -275,6 +275,23 @@ std::map<std::string, torch::Tensor> named_state(const torch::jit::Module &m) {
 
 }  // namespace
 
+void average_weights(torch::jit::Module &g, const std::vector<torch::jit::Module> &others) {
+  std::vector<std::map<std::string, torch::Tensor>> states;
+  for (const auto &m : others) states.push_back(named_state(m));
+  torch::NoGradGuard no_grad;
+  for (const auto &[name, t] : named_state(g)) {
+    if (!t.is_floating_point()) continue;  // e.g. batch norm's step counters
+    torch::Tensor sum = t.to(torch::kDouble);
+    for (const auto &state : states) {
+      const auto it = state.find(name);
+      if (it == state.end() || it->second.sizes() != t.sizes())
+        throw std::invalid_argument("cannot average generators of different shapes (tensor '" + name + "')");
+      sum += it->second.to(torch::kDouble);
+    }
+    t.copy_(sum / double(states.size() + 1));
+  }
+}
+
 torch::jit::Module rebuild_unet(const UNetConfig &config, const torch::jit::Module &trained) {
   torch::Tensor bin_ab;
   if (config.classes > 0 && trained.hasattr("bin_kernel"))

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <torch/script.h>
 
@@ -73,6 +74,11 @@ void set_decoding(torch::jit::Module &g, double blend, double temperature);
 
 /// True when the generator has the classification head.
 bool has_class_head(const torch::jit::Module &g);
+/// Sets every floating-point parameter and buffer of `g` to its mean over
+/// `g` and `others` (generators of the same shape, e.g. the checkpoints of
+/// a run's last epochs: their average is usually more accurate than any one
+/// of them). Throws std::invalid_argument when the shapes differ.
+void average_weights(torch::jit::Module &g, const std::vector<torch::jit::Module> &others);
 /// A generator built by this code from `config` carrying the parameters,
 /// buffers, decoding attributes and mode of `trained` (a generator of the
 /// same config, possibly saved by an earlier build whose forward() differs).

@@ -78,6 +78,7 @@ struct ExportOptions {
   bool half = false;
   double blend = std::nan("");        ///< classification share of the output (NaN: keep the checkpoint's)
   double temperature = std::nan("");  ///< annealed-mean temperature (NaN: keep the checkpoint's)
+  int average = 1;            ///< average the generators of this many checkpoints up to `checkpoint`
   std::string name;
   std::string license;
 };

@@ -290,6 +290,20 @@ int run_export(const ExportOptions &o) {
   // The checkpoint's weights in a generator of this build, whose forward()
   // may be newer than the one saved with them.
   torch::jit::Module g = nets::rebuild_unet(unet_config(state.options), load_generator(o.checkpoint));
+  ModelInfo info = model_info(state, o.name, o.license);
+  if (o.average > 1) {
+    const int first = state.epoch - o.average + 1;
+    if (first < 1)
+      throw UsageError("--average " + std::to_string(o.average) + ": the checkpoint is of epoch " +
+                       std::to_string(state.epoch));
+    // The checkpoints of one run are siblings: RUN/checkpoints/epoch-N.
+    const std::string run = fs::weakly_canonical(o.checkpoint).parent_path().parent_path().string();
+    std::vector<torch::jit::Module> earlier;
+    for (int e = first; e < state.epoch; ++e) earlier.push_back(load_generator(checkpoint_dir(run, e)));
+    nets::average_weights(g, earlier);
+    info.description += " Weights averaged over epochs " + std::to_string(first) + "-" +
+                        std::to_string(state.epoch) + ".";
+  }
   if (!std::isnan(o.blend) || !std::isnan(o.temperature)) {
     if (!nets::has_class_head(g))
       throw UsageError("--blend and --temperature need a model with a classification head (--class-weight > 0)");
@@ -297,7 +311,7 @@ int run_export(const ExportOptions &o) {
                        std::isnan(o.temperature) ? g.attr("temperature").toDouble() : o.temperature);
   }
   if (nets::has_class_head(g)) check_classes(g, o.checkpoint);
-  export_model(g, model_info(state, o.name, o.license), o.out, o.half);
+  export_model(g, info, o.out, o.half);
   std::cerr << "exported epoch " << state.epoch << " of " << o.checkpoint << " to " << o.out
             << (o.half ? " (float16 parameters)" : "") << "\n";
   return 0;
