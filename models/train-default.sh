@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trains the default model (models/colorize-default.pt) with the trainer's
-# default recipe on LibTorch 2.6, inside the Debian 13 chroot of
+# default recipe and the shipped model's schedule (48 epochs without GAN, the
+# learning rate decaying over the last 14) on LibTorch 2.6, inside the Debian 13 chroot of
 # .ci/trixie-chroot (2-5x faster on a CPU than Debian 12's LibTorch 1.13).
 #
 #   models/train-default.sh RUN_DIR TRAIN_DIR EXTRA_DIR [colorize-train options...]
@@ -13,7 +14,7 @@
 # (chroot); the first call builds the chroot and the trainer (~10 minutes).
 set -euo pipefail
 if (($# < 3)); then
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -36,6 +37,7 @@ exec bash "$repo/.ci/trixie-chroot" run /bin/bash -euo pipefail -c '
   else
     args+=(--data "$train" --data "$extra" --val-list "$repo/models/validation-photos.txt"
            --prefix-weight utk=0.25 --seed 1 --half
+           --epochs 48 --pretrain-epochs 48 --decay-epochs 14
            --name "colorize default"
            --license "Weights trained on photos under research and non-commercial terms; see models/README.md")
   fi
