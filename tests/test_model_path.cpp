@@ -91,8 +91,10 @@ TEST(ModelSearchPath, ProcessPathReadsTheEnvironment) {
   EXPECT_EQ(path[3], colorize::installed_model_dir());
   EXPECT_EQ(colorize::user_model_dir(),
             join(join(g_get_user_data_dir(), "gimp-colorize"), "models"));
-  EXPECT_TRUE(g_str_has_suffix(colorize::installed_model_dir().c_str(),
-                               "/gimp-colorize/models"));
+  // (a named string: GLib 2.84's g_str_has_suffix macro would outlive a
+  // temporary's buffer)
+  const std::string installed = colorize::installed_model_dir();
+  EXPECT_TRUE(g_str_has_suffix(installed.c_str(), "/gimp-colorize/models"));
   EXPECT_EQ(colorize::default_model_name(), "colorize-default");
 }
 
