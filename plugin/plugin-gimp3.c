@@ -9,12 +9,14 @@
  */
 
 #include <string.h>
-#include <unistd.h>
 
 #include <libgimp/gimp.h>
 #include <glib/gi18n-lib.h>
 
 #include "plugin-gimp3.h"
+#ifdef COLORIZE_TESTING
+#include "plugin-testing.h"
+#endif
 
 
 typedef struct _Colorize      Colorize;
@@ -276,15 +278,12 @@ colorize_run (GimpProcedure        *procedure,
  * never merged and a new layer is not yet in the image (see
  * new_color_layer); only a gray image's conversion to RGB remains. The
  * test build of the plug-in (COLORIZE_TESTING, never installed) ends
- * itself so at the progress fraction COLORIZE_TEST_EXIT_AT. */
+ * itself so (plugin-testing.c). */
 static gboolean
 progress_cb (gdouble fraction, gpointer user_data G_GNUC_UNUSED)
 {
 #ifdef COLORIZE_TESTING
-  const gchar *exit_at = g_getenv ("COLORIZE_TEST_EXIT_AT");
-
-  if (exit_at && fraction >= g_ascii_strtod (exit_at, NULL))
-    _exit (3);
+  colorize_testing_progress (fraction);
 #endif
   gimp_progress_update (fraction);
   return TRUE;
