@@ -1,5 +1,5 @@
-// Model loading and the raw network call. The only core file that includes
-// LibTorch.
+// Model loading and the raw network call. With model_guard.cpp, the only
+// core files that include LibTorch.
 #include "colorize/model.h"
 
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include <torch/script.h>
 
 #include "colorize/error.h"
+#include "model_guard.h"
 
 namespace colorize {
 namespace {
@@ -97,15 +98,33 @@ void check_metadata_present(const std::string &path, const std::string &metadata
                      " metadata (see models/README.md for how to add it)");
 }
 
+/// LibTorch reads the archive from the bytes model_guard checked, not from
+/// the file again.
+class BytesReader : public caffe2::serialize::ReadAdapterInterface {
+ public:
+  explicit BytesReader(std::string bytes) : bytes_(std::move(bytes)) {}
+  size_t size() const override { return bytes_.size(); }
+  size_t read(uint64_t pos, void *buf, size_t n, const char * /*what*/) const override {
+    if (pos >= bytes_.size()) return 0;
+    n = std::min<size_t>(n, bytes_.size() - pos);
+    std::memcpy(buf, bytes_.data() + pos, n);
+    return n;
+  }
+
+ private:
+  std::string bytes_;
+};
+
 torch::jit::Module load_archive(const std::string &path, std::string &metadata) {
   check_regular_file(path);
+  auto reader = std::make_shared<BytesReader>(detail::read_checked_archive(path));
 
   torch::jit::ExtraFilesMap extra{{kMetadataFileName, ""}};
   torch::jit::Module module;
   try {
     // Load on the CPU; the module is moved to its device afterwards, so an
     // archive saved from a GPU loads on a CPU-only machine.
-    module = torch::jit::load(path, torch::Device(torch::kCPU), extra);
+    module = torch::jit::load(reader, torch::Device(torch::kCPU), extra);
   } catch (const c10::Error &e) {
     throw ModelError(not_torchscript(path, short_reason(e)));
   } catch (const std::exception &e) {
@@ -115,6 +134,7 @@ torch::jit::Module load_archive(const std::string &path, std::string &metadata) 
   check_metadata_present(path, metadata);
   if (!module.find_method("forward"))
     throw ModelError(path + ": the TorchScript module has no forward() method");
+  detail::check_operators(module, path);
   return module;
 }
 
