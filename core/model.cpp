@@ -280,6 +280,12 @@ Model Model::load(const std::string &path, const LoadOptions &options) {
   at::set_num_threads(threads);
 
   impl->module.eval();
+  if (!options.optimize_per_shape) {
+    // Per function, before its first run: nothing process-wide changes.
+    for (const auto &method : impl->module.get_methods())
+      torch::jit::toGraphFunction(method.function())
+          ._set_initial_executor_execution_mode(torch::jit::ExecutorExecutionMode::SIMPLE);
+  }
   try {
     move_state(impl->module, impl->device);
   } catch (const c10::Error &e) {

@@ -18,7 +18,8 @@ namespace colorize::detail {
 namespace {
 
 // Operators (TorchScript node kinds, without overload names) a model may use:
-// what U-Nets, GAN generators and attention blocks are made of. Nothing here
+// what U-Nets, GAN generators and attention blocks are made of. Inlining
+// F.interpolate brings in every branch of it, the 3-d ones too. Nothing here
 // touches files, processes, the network or other programs' memory.
 const char *const kAllowed[] = {
     // convolution, linear algebra, attention
@@ -37,9 +38,11 @@ const char *const kAllowed[] = {
     "aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::feature_dropout_", "aten::alpha_dropout",
     // pooling, resampling, padding
     "aten::max_pool1d", "aten::max_pool2d", "aten::max_pool2d_with_indices", "aten::avg_pool1d", "aten::avg_pool2d",
-    "aten::adaptive_avg_pool1d", "aten::adaptive_avg_pool2d", "aten::adaptive_max_pool2d", "aten::pixel_shuffle",
+    "aten::adaptive_avg_pool1d", "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d",
+    "aten::adaptive_max_pool2d", "aten::pixel_shuffle",
     "aten::pixel_unshuffle", "aten::__interpolate", "aten::upsample_nearest1d", "aten::upsample_nearest2d",
-    "aten::_upsample_nearest_exact1d", "aten::_upsample_nearest_exact2d", "aten::upsample_linear1d",
+    "aten::upsample_nearest3d", "aten::_upsample_nearest_exact1d", "aten::_upsample_nearest_exact2d",
+    "aten::_upsample_nearest_exact3d", "aten::upsample_linear1d", "aten::upsample_trilinear3d",
     "aten::upsample_bilinear2d", "aten::_upsample_bilinear2d_aa", "aten::upsample_bicubic2d",
     "aten::_upsample_bicubic2d_aa", "aten::pad", "aten::constant_pad_nd", "aten::reflection_pad1d",
     "aten::reflection_pad2d", "aten::replication_pad1d", "aten::replication_pad2d",

@@ -31,7 +31,12 @@ class TinyColorizer(nn.Module):
             nn.ConvTranspose2d(8, 2, 4, stride=2, padding=1), nn.Dropout(0.5))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(self.decode(self.encode(x)))
+        y = self.decode(self.encode(x))
+        # Resampling as Python models usually do it (F.interpolate brings
+        # in all its branches when scripted).
+        y = nn.functional.interpolate(y, size=(x.shape[2], x.shape[3]), mode="bilinear",
+                                      align_corners=False)
+        return torch.tanh(y)
 
 
 def main():

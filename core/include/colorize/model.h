@@ -27,6 +27,12 @@ struct LoadOptions {
   /// Intra-op threads for the CPU, 1..kMaxThreads; 0 = all cores of the
   /// machine.
   int threads = 0;
+  /// TorchScript's profiling executor re-profiles and re-optimises forward()
+  /// for every new input shape: 2.6-3.8 s per shape for files scripted in
+  /// Python, and each picture has its own shape. Off by default: forward()
+  /// runs under the simple executor (the graph optimised once, for every
+  /// shape), as fast on the CPU. On for GPU fusion experiments.
+  bool optimize_per_shape = false;
 };
 
 /// Reads and validates the colorize.json of the model file at `path`
