@@ -1,7 +1,6 @@
 // colorize: colorizes photos from the command line with a model file, using
 // the same core as the GIMP plug-in. See `colorize --help`.
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cerrno>
 #include <exception>
@@ -21,14 +20,12 @@
 #include "failure.h"
 #include "image_job.h"
 #include "inputs.h"
+#include "interrupt.h"
 
 namespace {
 
 using namespace colorize;
 using namespace colorize::cli;
-
-volatile std::sig_atomic_t interrupted = 0;
-void on_signal(int) { interrupted = 1; }
 
 /// Writes `text` with every line after the first indented by `indent`.
 void print_indented(const std::string &text, const char *indent) {
@@ -207,7 +204,7 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
   const auto started = std::chrono::steady_clock::now();
   Reporter reporter(tasks.size());
   size_t done = 0, failed = 0;
-  for (size_t i = 0; i < tasks.size() && !interrupted; ++i) {
+  for (size_t i = 0; i < tasks.size() && !interrupted(); ++i) {
     const Task &task = tasks[i];
     if (!task.error.empty()) {
       reporter.say(task.input + ": " + task.error);
@@ -219,7 +216,7 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
       const JobResult r = colorize_file(
           model, task.input, task.output, settings, [&](double fraction) {
             reporter.show(fraction);
-            return !interrupted;
+            return !interrupted();
           });
       ++done;
       if (!r.warning.empty())
@@ -245,7 +242,7 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
   std::fprintf(stderr, "colorize: %zu colorized, %zu failed", done, failed);
   if (skipped) std::fprintf(stderr, ", %zu not started", skipped);
   std::fprintf(stderr, " (%.1f s)\n", seconds);
-  if (interrupted) return kExitInterrupted;
+  if (interrupted()) return kExitInterrupted;
   return failed ? kExitFailed : 0;
 }
 
@@ -263,8 +260,7 @@ int run(int argc, char **argv) {
   std::vector<Task> tasks;
   if (const int status = prepare_tasks(opt, tasks)) return status;
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  watch_interrupts();
   if (opt.threads > 0) cv::setNumThreads(opt.threads);
   const std::optional<Model> model = load_model(opt, load);
   if (!model) return kExitFailed;

@@ -22,7 +22,8 @@ constexpr const char *kDescription =
     "*-colorized.* results are skipped). Without --output each result is\n"
     "written beside its input as <name>-colorized.<ext>. An input is never\n"
     "overwritten unless --in-place is given. Results are written to a\n"
-    "temporary file and renamed when complete.\n"
+    "temporary file and renamed when complete; an output that is a symbolic\n"
+    "link gets its target replaced and stays a link.\n"
     "\n"
     "The output keeps the input's format, size, bit depth (8/16-bit, float)\n"
     "and alpha where the format allows. JPEG to JPEG keeps the EXIF, ICC\n"
@@ -51,7 +52,8 @@ constexpr const char *kDescription =
     "\n"
     "Exit status: 0 all done, 1 some file or the model failed (the others\n"
     "are still done; also when the model is not found), 2 usage error,\n"
-    "130 interrupted.\n"
+    "130 interrupted: Ctrl+C stops at the next strip or within a second, a\n"
+    "second Ctrl+C at once, never leaving a partial result.\n"
     "\n"
     "Examples:\n"
     "  colorize photo.jpg\n"
@@ -72,9 +74,13 @@ int check_values(const Options &opt) {
     return 0;
   }
   if (!opt.inputs || !opt.inputs[0]) return usage_error("no INPUT given");
-  if (opt.strength < 0.0 || opt.strength > 2.0)
+  // Written so that NaN, which compares false with everything, fails too.
+  if (!(opt.strength >= 0.0 && opt.strength <= 2.0)) {
+    char given[G_ASCII_DTOSTR_BUF_SIZE];
     return usage_error("--strength must be between 0 and 2, not " +
-                       std::to_string(opt.strength));
+                       std::string(g_ascii_formatd(given, sizeof given, "%g",
+                                                   opt.strength)));
+  }
   if (opt.resolution < 0 || opt.resolution > kMaxResolution)
     return usage_error("--resolution must be between 1 and " +
                        std::to_string(kMaxResolution) +

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <memory>
 #include <vector>
 
 #include <glib.h>
@@ -17,6 +16,7 @@
 
 #include "colorize/error.h"
 #include "jpeg_stream.h"
+#include "output_file.h"
 
 namespace colorize::cli {
 namespace {
@@ -38,64 +38,19 @@ bool one_of(const std::string &ext, std::initializer_list<const char *> list) {
   return false;
 }
 
-std::string errno_message(const std::string &what) {
-  return what + ": " + g_strerror(errno);
+/// Throws ImageError saying why `input` cannot be opened for reading
+/// ("Permission denied"...), which decoders would only report as "not an
+/// image".
+void check_readable(const std::string &input) {
+  // O_NONBLOCK: a FIFO's writer is not waited for here.
+  const int fd = g_open(input.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  if (fd >= 0) {
+    close(fd);
+    return;
+  }
+  if (errno == ENOENT) throw ImageError("no such file");
+  throw ImageError(std::string("cannot read it: ") + g_strerror(errno));
 }
-
-/// The temporary file: created beside the destination (so the final rename
-/// stays on one file system), removed unless commit() renamed it.
-class TempFile {
- public:
-  TempFile(const std::string &destination, mode_t mode) {
-    char *dir = g_path_get_dirname(destination.c_str());
-    char *base = g_path_get_basename(destination.c_str());
-    // Keep the extension last: cv::imwrite chooses the format from it.
-    const std::string ext = lower_extension(base);
-    std::string tmpl = std::string(dir) + G_DIR_SEPARATOR_S + "." + base +
-                       ".XXXXXX" + (ext.empty() ? "" : "." + ext);
-    g_free(dir);
-    g_free(base);
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    fd_ = g_mkstemp_full(buf.data(), O_RDWR, mode);
-    if (fd_ < 0)
-      throw ImageError(errno_message("cannot create a temporary file beside " +
-                                     destination));
-    path_ = buf.data();
-    // The umask applies to `mode` at creation; in-place results want the
-    // input's exact mode. On failure the file simply stays private.
-    (void)fchmod(fd_, mode);
-  }
-  ~TempFile() {
-    if (fd_ >= 0) close(fd_);
-    if (!committed_ && !path_.empty()) g_unlink(path_.c_str());
-  }
-  TempFile(const TempFile &) = delete;
-  TempFile &operator=(const TempFile &) = delete;
-
-  const std::string &path() const { return path_; }
-  /// Hands the descriptor over (the caller closes it).
-  int release_fd() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void commit(const std::string &destination) {
-    if (fd_ >= 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-    if (g_rename(path_.c_str(), destination.c_str()) != 0)
-      throw ImageError(errno_message("cannot rename the result to " +
-                                     destination));
-    committed_ = true;
-  }
-
- private:
-  int fd_ = -1;
-  std::string path_;
-  bool committed_ = false;
-};
 
 /// New files get 0666 minus the umask; in-place results keep the input's.
 mode_t output_mode(const std::string &input, const std::string &output) {
@@ -150,7 +105,7 @@ cv::Mat read_image(const std::string &input, int flags) {
 }
 
 JobResult colorize_generic(const Model &model, const std::string &input,
-                           const std::string &temp, const std::string &ext,
+                           OutputFile &out, const std::string &ext,
                            const JobSettings &settings,
                            const Progress &progress) {
   using Clock = std::chrono::steady_clock;
@@ -195,8 +150,13 @@ JobResult colorize_generic(const Model &model, const std::string &input,
     params = {cv::IMWRITE_JPEG_QUALITY, quality};
   else if (ext == "webp")
     params = {cv::IMWRITE_WEBP_QUALITY, quality};
-  if (!cv::imwrite(temp, fit_depth(result, ext), params))
+  // Encoded in memory, so that a failed write reports its reason.
+  std::vector<uchar> bytes;
+  if (!cv::imencode("." + ext, fit_depth(result, ext), bytes, params))
     throw ImageError("OpenCV cannot write the output format ." + ext);
+  result.release();
+  std::fwrite(bytes.data(), 1, bytes.size(), out.stream());
+  out.check_written();
   times.apply = std::chrono::duration<double>(Clock::now() - t0).count();
   return times;
 }
@@ -222,28 +182,26 @@ JobResult colorize_file(const Model &model, const std::string &input,
   if (!is_image_name(output))
     throw ImageError("unknown output format for " + output +
                      " (use an image file extension such as .png or .jpg)");
-  TempFile temp(output, output_mode(input, output));
+  check_readable(input);
+  OutputFile out(output, output_mode(input, output));
   JobResult times;
-  if (is_jpeg_name(input) && is_jpeg_name(output)) {
-    std::FILE *file = fdopen(temp.release_fd(), "wb");
-    if (!file) throw ImageError(errno_message("cannot write " + temp.path()));
-    std::unique_ptr<std::FILE, int (*)(std::FILE *)> guard(file, &std::fclose);
-    JpegSettings js;
-    js.infer = settings.infer;
-    js.apply = settings.apply;
-    js.quality = settings.quality;
-    js.strip_pixels = settings.strip_pixels;
-    js.limits = settings.limits;
-    times = colorize_jpeg(model, input, file, js, progress);
-    if (std::fflush(file) != 0 || std::ferror(file))
-      throw ImageError(errno_message("cannot write " + temp.path()));
-    if (std::fclose(guard.release()) != 0)
-      throw ImageError(errno_message("cannot write " + temp.path()));
-  } else {
-    times = colorize_generic(model, input, temp.path(), ext, settings,
-                             progress);
+  try {
+    if (is_jpeg_name(input) && is_jpeg_name(output)) {
+      JpegSettings js;
+      js.infer = settings.infer;
+      js.apply = settings.apply;
+      js.quality = settings.quality;
+      js.strip_pixels = settings.strip_pixels;
+      js.limits = settings.limits;
+      times = colorize_jpeg(model, input, out.stream(), js, progress);
+    } else {
+      times = colorize_generic(model, input, out, ext, settings, progress);
+    }
+  } catch (...) {
+    out.check_written();  // a failed write explains the error best
+    throw;
   }
-  temp.commit(output);
+  out.commit();
   return times;
 }
 

@@ -27,10 +27,14 @@ bool is_image_name(const std::string &path);
 
 /// Colorizes `input` into `output` (they may be the same file: in place).
 /// JPEG -> JPEG is streamed (see jpeg_stream.h); anything else goes through
-/// cv::imread / cv::imwrite, keeping bit depth and alpha where the output
+/// cv::imread / cv::imencode, keeping bit depth and alpha where the output
 /// format can hold them. The result is written to a temporary file in the
-/// output's folder and renamed over `output` only when complete; on any
-/// error the temporary file is removed and `output` is untouched.
+/// output's folder and renamed over `output` only when complete (a symbolic
+/// link's target is replaced, the link kept; see output_file.h); on any
+/// error the temporary file is removed and `output` is untouched. A write
+/// that fails says why ("cannot write <output>: No space left on device"),
+/// and so does an input that cannot be opened ("cannot read it:
+/// Permission denied").
 /// Before decoding, a JPEG (by content, whatever the format it goes
 /// through) is checked for damaged data and JPEG and PNG sizes against the
 /// pixel limit; other formats are checked once decoded.

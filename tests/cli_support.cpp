@@ -5,8 +5,11 @@
 #include <fstream>
 #include <iterator>
 
+#include <glib-unix.h>
 #include <glib.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 // libjpeg after <cstdio> (it needs FILE).
 #include <cstdio>
 #include <jpeglib.h>
@@ -15,17 +18,16 @@
 
 namespace colorize::testing {
 
-/// Runs the program with `args`; `env` (name, value) pairs are set in its
-/// environment on top of this process's.
-CliRun run_cli(const std::vector<std::string> &args,
-               const std::vector<std::pair<std::string, std::string>> &env) {
+std::string cli_path() {
   const char *cli = std::getenv("COLORIZE_CLI");
+  if (!cli) ADD_FAILURE() << "COLORIZE_CLI is not set";
+  return cli ? cli : "";
+}
+
+CliRun run_program(const std::vector<std::string> &args, const Environment &env,
+                   GSpawnChildSetupFunc setup, gpointer setup_data) {
   CliRun r;
-  if (!cli) {
-    ADD_FAILURE() << "COLORIZE_CLI is not set";
-    return r;
-  }
-  std::vector<char *> argv{const_cast<char *>(cli)};
+  std::vector<char *> argv;
   for (const auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
   argv.push_back(nullptr);
   gchar **envp = g_get_environ();
@@ -34,12 +36,12 @@ CliRun run_cli(const std::vector<std::string> &args,
   gchar *out = nullptr, *err = nullptr;
   gint wait_status = 0;
   GError *error = nullptr;
-  const bool spawned = g_spawn_sync(nullptr, argv.data(), envp, G_SPAWN_DEFAULT,
-                                    nullptr, nullptr, &out, &err, &wait_status,
+  const bool spawned = g_spawn_sync(nullptr, argv.data(), envp, G_SPAWN_SEARCH_PATH,
+                                    setup, setup_data, &out, &err, &wait_status,
                                     &error);
   g_strfreev(envp);
   if (!spawned) {
-    ADD_FAILURE() << "cannot run " << cli << ": " << error->message;
+    ADD_FAILURE() << "cannot run " << args[0] << ": " << error->message;
     g_error_free(error);
     return r;
   }
@@ -48,6 +50,92 @@ CliRun run_cli(const std::vector<std::string> &args,
   g_free(out);
   g_free(err);
   if (WIFEXITED(wait_status)) r.status = WEXITSTATUS(wait_status);
+  return r;
+}
+
+CliRun run_cli(const std::vector<std::string> &args, const Environment &env,
+               GSpawnChildSetupFunc setup, gpointer setup_data) {
+  const std::string cli = cli_path();
+  if (cli.empty()) return {};
+  std::vector<std::string> argv{cli};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, env, setup, setup_data);
+}
+
+CliProcess::CliProcess(const std::vector<std::string> &args,
+                       const Environment &env) {
+  const std::string cli = cli_path();
+  if (cli.empty()) return;
+  std::vector<char *> argv{const_cast<char *>(cli.c_str())};
+  for (const auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  gchar **envp = g_get_environ();
+  for (const auto &[name, value] : env)
+    envp = g_environ_setenv(envp, name.c_str(), value.c_str(), TRUE);
+  GError *error = nullptr;
+  running_ = g_spawn_async_with_pipes(
+      nullptr, argv.data(), envp,
+      GSpawnFlags(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL),
+      nullptr, nullptr, &pid_, nullptr, nullptr, &err_fd_, &error);
+  g_strfreev(envp);
+  if (!running_) {
+    ADD_FAILURE() << "cannot run " << cli << ": " << error->message;
+    g_error_free(error);
+    return;
+  }
+  g_unix_set_fd_nonblocking(err_fd_, TRUE, nullptr);
+}
+
+CliProcess::~CliProcess() {
+  if (running_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &wait_status_, 0);
+  }
+  if (err_fd_ >= 0) close(err_fd_);
+}
+
+void CliProcess::read_stderr() {
+  char buf[4096];
+  ssize_t n;
+  while (err_fd_ >= 0 && (n = read(err_fd_, buf, sizeof buf)) > 0)
+    err_.append(buf, size_t(n));
+}
+
+bool CliProcess::ended() {
+  if (running_ && waitpid(pid_, &wait_status_, WNOHANG) == pid_) running_ = false;
+  return !running_;
+}
+
+bool CliProcess::wait_for(const std::string &text, double seconds) {
+  const gint64 end = g_get_monotonic_time() + gint64(seconds * 1e6);
+  for (;;) {
+    read_stderr();
+    if (err_.find(text) != std::string::npos) return true;
+    if (ended() || g_get_monotonic_time() > end) return false;
+    g_usleep(10000);
+  }
+}
+
+void CliProcess::signal(int sig) {
+  if (running_) kill(pid_, sig);
+}
+
+CliRun CliProcess::finish(double seconds) {
+  const gint64 end = g_get_monotonic_time() + gint64(seconds * 1e6);
+  while (!ended() && g_get_monotonic_time() < end) {
+    read_stderr();
+    g_usleep(10000);
+  }
+  if (!ended()) {
+    ADD_FAILURE() << "the program did not end within " << seconds << " s";
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &wait_status_, 0);
+    running_ = false;
+  }
+  read_stderr();
+  CliRun r;
+  r.err = err_;
+  if (WIFEXITED(wait_status_)) r.status = WEXITSTATUS(wait_status_);
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include <glib.h>
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 
@@ -19,10 +20,53 @@ struct CliRun {
   std::string out, err;
 };
 
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
 /// Runs the program with `args`; `env` (name, value) pairs are set in its
-/// environment on top of this process's.
-CliRun run_cli(const std::vector<std::string> &args,
-               const std::vector<std::pair<std::string, std::string>> &env = {});
+/// environment on top of this process's. `setup` (with `setup_data`) runs
+/// in the child before the program starts (async-signal-safe calls only).
+CliRun run_cli(const std::vector<std::string> &args, const Environment &env = {},
+               GSpawnChildSetupFunc setup = nullptr, gpointer setup_data = nullptr);
+
+/// The same for any program: argv[0] is looked up in $PATH.
+CliRun run_program(const std::vector<std::string> &argv, const Environment &env = {},
+                   GSpawnChildSetupFunc setup = nullptr,
+                   gpointer setup_data = nullptr);
+
+/// $COLORIZE_CLI, the program under test ("" after a test failure when it
+/// is not set).
+std::string cli_path();
+
+/// The program running in the background, for tests that signal or kill
+/// it. Killed (SIGKILL) when the object goes, if still running.
+class CliProcess {
+ public:
+  /// Starts the program with `args` (stdout discarded, stderr collected)
+  /// and `env` added to its environment.
+  explicit CliProcess(const std::vector<std::string> &args,
+                      const Environment &env = {});
+  ~CliProcess();
+  CliProcess(const CliProcess &) = delete;
+  CliProcess &operator=(const CliProcess &) = delete;
+
+  /// Waits until its stderr holds `text`; false when it does not within
+  /// `seconds` or the program has ended.
+  bool wait_for(const std::string &text, double seconds);
+  void signal(int sig);
+  /// Waits for it to end, at most `seconds` (then kills it and fails the
+  /// test): its exit status (-1 when killed by a signal) and stderr.
+  CliRun finish(double seconds);
+
+ private:
+  void read_stderr();
+  bool ended();
+
+  GPid pid_ = 0;
+  int err_fd_ = -1;
+  bool running_ = false;
+  int wait_status_ = 0;
+  std::string err_;
+};
 
 std::string read_bytes(const std::string &path);
 void write_bytes(const std::string &path, const std::string &bytes);

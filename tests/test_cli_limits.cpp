@@ -187,6 +187,10 @@ TEST_F(CliTest, AbsurdOptionValuesAreUsageErrors) {
       {{"--max-megapixels", "0"}, "--max-megapixels must be more than 0"},
       {{"--max-megapixels", "-5"}, "--max-megapixels must be more than 0"},
       {{"--max-megapixels", "1e9"}, "at most 4295"},
+      {{"--strength", "nan"}, "--strength must be between 0 and 2, not nan"},
+      {{"--strength", "inf"}, "--strength must be between 0 and 2, not inf"},
+      {{"--strength", "-inf"}, "not -inf"},
+      {{"--strength", "2.5"}, "not 2.5"},
   };
   for (const auto &[args, message] : cases) {
     std::vector<std::string> argv = args;

@@ -4,11 +4,27 @@
 #include <iostream>
 #include <vector>
 
+#include <glib.h>
+
 #include "colorize/error.h"
 #include "options.h"
 #include "train.h"
 
 namespace colorize::train {
+namespace {
+
+/// export --out must name the model file: a folder (an existing one, or a
+/// name ending in '/') is a usage error rather than a failed rename.
+void check_export_out(const std::string &out) {
+  if (!g_str_has_suffix(out.c_str(), G_DIR_SEPARATOR_S) && !g_file_test(out.c_str(), G_FILE_TEST_IS_DIR)) return;
+  gchar *example = g_build_filename(out.c_str(), "model.pt", nullptr);
+  const std::string message =
+      "--out " + out + " is a folder; give the model file to write (e.g. --out " + example + ")";
+  g_free(example);
+  throw UsageError(message);
+}
+
+}  // namespace
 
 int run_cli(int argc, char **argv) {
   std::string command = "train";
@@ -22,7 +38,9 @@ int run_cli(int argc, char **argv) {
     if (command == "train") {
       run_training(parse_train_options(n, args.data()));
     } else if (command == "export") {
-      return run_export(parse_export_options(n, args.data()));
+      const ExportOptions options = parse_export_options(n, args.data());
+      check_export_out(options.out);
+      return run_export(options);
     } else if (command == "eval") {
       return run_eval(parse_eval_options(n, args.data()));
     } else {

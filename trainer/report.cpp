@@ -27,6 +27,10 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
+/// False for the scores of no photos at all (ScoreSums::mean() gives all
+/// zeros then): a picture whose L is kept never has a PSNR of 0 dB.
+bool has_scores(const Scores &s) { return s.psnr > 0; }
+
 }  // namespace
 
 std::string format_duration(double s) {
@@ -76,9 +80,12 @@ void ProgressPrinter::epoch_done(const EpochStats &e, int epochs, double eta_s) 
   std::cerr << "epoch " << e.epoch << "/" << epochs << " [" << e.phase << "] " << format_duration(e.seconds)
             << ", " << fixed(e.images_per_s, 1) << " img/s, lr " << e.lr << ", L1 " << fixed(e.g_l1, 4);
   if (e.phase == "gan") std::cerr << ", G " << fixed(e.g_gan, 3) << ", D " << fixed(e.d_loss, 3);
-  std::cerr << " | val PSNR " << fixed(e.val.psnr, 2) << " dB, dE(ab) " << fixed(e.val.delta_ab, 2)
-            << ", colourfulness " << fixed(e.val.colorfulness, 1) << " | ETA " << format_duration(eta_s)
-            << "\n" << std::flush;
+  if (has_scores(e.val))
+    std::cerr << " | val PSNR " << fixed(e.val.psnr, 2) << " dB, dE(ab) " << fixed(e.val.delta_ab, 2)
+              << ", colourfulness " << fixed(e.val.colorfulness, 1);
+  else
+    std::cerr << " | no validation photos";
+  std::cerr << " | ETA " << format_duration(eta_s) << "\n" << std::flush;
   last_ = std::chrono::steady_clock::now();
 }
 
@@ -133,7 +140,7 @@ cv::Mat plot_losses(const std::vector<EpochStats> &history) {
   Series g{"G adversarial", {0, 140, 0}, {}}, d{"D", {0, 0, 200}, {}};
   for (const auto &e : history) {
     l1.points.emplace_back(e.epoch, e.g_l1);
-    psnr.points.emplace_back(e.epoch, e.val.psnr);
+    if (has_scores(e.val)) psnr.points.emplace_back(e.epoch, e.val.psnr);
     if (e.phase == "gan") {
       g.points.emplace_back(e.epoch, e.g_gan);
       d.points.emplace_back(e.epoch, e.d_loss);
