@@ -3,16 +3,17 @@
 # (models/validation-photos.txt) through the colorize pipeline, for choosing
 # the checkpoint and its decoding (blend of the colour-class head).
 #
-#   models/score-checkpoints.sh RUN_DIR TRAIN_DIR EXTRA_DIR EPOCH[:BLEND[:TEMPERATURE]]...
+#   models/score-checkpoints.sh RUN_DIR TRAIN_DIR EXTRA_DIR EPOCH[:BLEND[:TEMPERATURE[:AVERAGE]]]...
 #
 # For each spec, exports RUN_DIR/train/checkpoints/epoch-EPOCH as a float16
-# model file RUN_DIR/scored/eEPOCH-bBLEND-tT.pt, runs `colorize-train eval`
+# model file RUN_DIR/scored/eEPOCH-bBLEND-tT[-aN].pt (AVERAGE N: the mean of
+# the generator weights of epochs EPOCH-N+1..EPOCH), runs `colorize-train eval`
 # on it (table appended to RUN_DIR/scored/scores.txt) and writes a contact
 # sheet of 24 validation photos beside it (.jpg). COLORIZE_TRAIN names the
 # colorize-train program (default: build/trainer/colorize-train).
 set -euo pipefail
 if (($# < 4)); then
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -22,13 +23,14 @@ shift 3
 out=$run/scored
 mkdir -p "$out"
 for spec in "$@"; do
-  IFS=: read -r epoch blend temperature <<<"$spec"
+  IFS=: read -r epoch blend temperature average <<<"$spec"
   ckpt=$(printf '%s/train/checkpoints/epoch-%04d' "$run" "$((10#$epoch))")
   [[ -d $ckpt ]] || { echo "score-checkpoints: $ckpt: no such checkpoint" >&2; exit 2; }
-  name=e$epoch${blend:+-b$blend}${temperature:+-t$temperature}
+  name=e$epoch${blend:+-b$blend}${temperature:+-t$temperature}${average:+-a$average}
   args=()
   [[ -n $blend ]] && args+=(--blend "$blend")
   [[ -n $temperature ]] && args+=(--temperature "$temperature")
+  [[ -n $average ]] && args+=(--average "$average")
   "$train_exe" export --checkpoint "$ckpt" --out "$out/$name.pt" --half "${args[@]}"
   {
     echo "== $name"

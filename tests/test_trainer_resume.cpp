@@ -209,3 +209,21 @@ TEST_F(DamagedCheckpoint, NoLoadableCheckpointFailsListingEachFolderAndChangesNo
       << list;
   EXPECT_EQ(snapshot(out_.path()), before) << "the run folder was changed";
 }
+
+/// The shared 3-epoch run, undamaged.
+class ResumedRun : public DamagedCheckpoint {};
+
+TEST_F(ResumedRun, NewLearningRateAndDecayApplyToTheEpochsStillToRun) {
+  ct::TrainOptions r = resume_options(out_.path(), 5);
+  r.lr = 1e-4;
+  r.lr_given = true;
+  r.decay_epochs = 2;
+  r.decay_given = true;
+  const auto result = ct::run_training(r);
+  ASSERT_EQ(epochs_of(result.state.history), (std::vector<int>{1, 2, 3, 4, 5}));
+  const double first = tiny_options("", "").lr;
+  for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(result.state.history[i].lr, first) << "epoch " << i + 1;
+  EXPECT_DOUBLE_EQ(result.state.history[3].lr, 1e-4 * 2 / 3);  // a warm restart, decaying to 0 after epoch 5
+  EXPECT_DOUBLE_EQ(result.state.history[4].lr, 1e-4 * 1 / 3);
+  EXPECT_DOUBLE_EQ(ct::load_state(ct::latest_checkpoint(out_.path())).options.lr, 1e-4);
+}

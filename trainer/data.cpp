@@ -265,9 +265,14 @@ Batch make_batch(const std::vector<Example> &examples, bool class_targets) {
 }
 
 BatchLoader::BatchLoader(const std::vector<Photo> &photos, int size, int batch, Space space,
-                         int64_t seed, int workers, bool class_targets)
+                         int64_t seed, int workers, bool class_targets, int shard, int shards)
     : photos_(photos), size_(size), batch_(std::max(1, std::min(batch, int(photos.size())))),
       space_(space), seed_(seed), class_targets_(class_targets) {
+  if (shards < 1 || shard < 0 || shard >= shards || batch_ % shards != 0)
+    throw std::invalid_argument("BatchLoader: a batch of " + std::to_string(batch_) + " has no part " +
+                                std::to_string(shard) + " of " + std::to_string(shards));
+  part_ = batch_ / shards;
+  first_ = shard * part_;
   for (int i = 0; i < std::max(1, workers); ++i) threads_.emplace_back(&BatchLoader::work, this);
 }
 
@@ -338,8 +343,8 @@ void BatchLoader::work() {
 
 Batch BatchLoader::build(const std::vector<int> &order, int epoch, int index) const {
   std::vector<Example> examples;
-  for (int j = 0; j < batch_; ++j) {
-    const int pos = index * batch_ + j;
+  for (int j = 0; j < part_; ++j) {
+    const int pos = index * batch_ + first_ + j;
     const Photo &p = photos_[order[pos]];
     std::mt19937_64 rng(seed_of(seed_, uint64_t(epoch) + 1, uint64_t(pos)));
     examples.push_back(make_example(random_crop(p.bgr, size_, rng), space_));

@@ -107,10 +107,17 @@ Batch make_batch(const std::vector<Example> &examples, bool class_targets = fals
 /// Each epoch a photo of weight w appears floor(w) times, plus once more
 /// with probability w - floor(w), in a random order: a weight of 0.25 shows
 /// a photo in one epoch out of four on average, 2 twice per epoch.
+///
+/// With `shards` > 1 the loader yields only part `shard` (0-based) of each
+/// batch: its batch / shards examples from position shard * batch / shards
+/// on, exactly the examples the whole batch has there. The processes of a
+/// data-parallel run each take one part, so together they train on the
+/// batches of one process. `batch` (limited to the number of photos) must
+/// then be a multiple of `shards` (std::invalid_argument otherwise).
 class BatchLoader {
  public:
   BatchLoader(const std::vector<Photo> &photos, int size, int batch, Space space,
-              int64_t seed, int workers, bool class_targets = false);
+              int64_t seed, int workers, bool class_targets = false, int shard = 0, int shards = 1);
   ~BatchLoader();
   BatchLoader(const BatchLoader &) = delete;
   BatchLoader &operator=(const BatchLoader &) = delete;
@@ -129,6 +136,7 @@ class BatchLoader {
 
   const std::vector<Photo> &photos_;
   const int size_, batch_;
+  int part_ = 0, first_ = 0;  ///< examples of this shard in each batch, from position first_
   const Space space_;
   const int64_t seed_;
   const bool class_targets_;

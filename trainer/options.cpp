@@ -90,9 +90,10 @@ const char *to_string(Upsample v) { return v == Upsample::Resize ? "resize" : "t
 TrainOptions parse_train_options(int argc, char **argv) {
   TrainOptions o;
   StringsArg data, weights;
-  StringArg val, val_list, out, gan, space, arch, upsample, device, name, license;
+  StringArg val, val_list, out, gan, space, arch, upsample, device, name, license, master_addr;
   gint64 seed = o.seed;
   gint epochs = -1, pretrain = -1, decay = -1;
+  gdouble lr = -1;
   gdouble class_weight = -INFINITY;  // not given
   gboolean resume = FALSE, quiet = FALSE, half = FALSE, force = FALSE;
   GOptionEntry entries[] = {
@@ -103,11 +104,11 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &o.val_fraction, "Share of --data kept for validation without --val-dir/--val-list (default 0.05)", "F"},
       {"prefix-weight", 0, 0, G_OPTION_ARG_STRING_ARRAY, &weights.value, "Sampling weight of the photos whose name starts with PREFIX_ (default 1; 0.25 = one epoch in four; may be repeated)", "PREFIX=W"},
       {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "Training crop side in pixels (default 128)", "N"},
-      {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Batch size (default 16)", "N"},
+      {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Batch size (default 16; on several processes, the whole batch, which they share)", "N"},
       {"epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Total epochs, pre-training included (default 60)", "N"},
       {"pretrain-epochs", 0, 0, G_OPTION_ARG_INT, &pretrain, "First epochs train the generator without the discriminator (default 50; at least --epochs = no GAN phase)", "N"},
       {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &decay, "Last epochs decay the learning rate linearly to 0 (default 10; more than --epochs = from the start)", "N"},
-      {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &o.lr, "Adam learning rate (default 2e-4)", "X"},
+      {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (default 2e-4; on --resume, a new peak for the epochs still to run: a warm restart)", "X"},
       {"lambda", 0, 0, G_OPTION_ARG_DOUBLE, &o.lambda_l1, "Weight of the L1 loss (default 100)", "X"},
       {"gan-loss", 0, 0, G_OPTION_ARG_STRING, &gan.value, "Adversarial loss: bce (default) or lsgan", "NAME"},
       {"space", 0, 0, G_OPTION_ARG_STRING, &space.value, "Predict lab (a,b; default) or rgb", "NAME"},
@@ -127,11 +128,18 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"samples-every", 0, 0, G_OPTION_ARG_INT, &o.samples_every, "Write a sample grid every N epochs (default 5, 0 = never)", "N"},
       {"num-samples", 0, 0, G_OPTION_ARG_INT, &o.num_samples, "Images per block of the sample grid (default 6)", "N"},
       {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Export model.pt with float16 parameters (half the size)", nullptr},
-      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs, --decay-epochs and run-time options may be changed; --threads stays the run's unless given, as only the same count continues it bit for bit; a damaged newest checkpoint falls back to the previous complete one)", nullptr},
+      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs, --decay-epochs, --lr and run-time options may be changed; --threads stays the run's unless given, as only the same count continues it bit for bit; a damaged newest checkpoint falls back to the previous complete one)", nullptr},
       {"force", 0, 0, G_OPTION_ARG_NONE, &force, "Start a new run even if --out holds an earlier run's files (they are deleted first)", nullptr},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only warnings, errors and the final summary", nullptr},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name written into the exported file", "TEXT"},
       {"license", 0, 0, G_OPTION_ARG_STRING, &license.value, "License written into the exported file", "TEXT"},
+      {"accumulate", 0, 0, G_OPTION_ARG_INT, &o.accumulate, "Train each batch in N parts one after another, batch-norm statistics per part (default 1; N processes with the same --batch train exactly like one with --accumulate N)", "N"},
+      {"world-size", 0, 0, G_OPTION_ARG_INT, &o.dist.world_size, "Processes of a data-parallel run; --batch is split among them (default $WORLD_SIZE, else 1)", "N"},
+      {"rank", 0, 0, G_OPTION_ARG_INT, &o.dist.rank, "This process's rank, 0..world size - 1; rank 0 writes the run's files (default $RANK, else 0)", "N"},
+      {"master-addr", 0, 0, G_OPTION_ARG_STRING, &master_addr.value, "Host of rank 0, which serves the rendezvous (default $MASTER_ADDR, else 127.0.0.1)", "HOST"},
+      {"master-port", 0, 0, G_OPTION_ARG_INT, &o.dist.master_port, "Port of the rendezvous (default $MASTER_PORT, else 29500)", "N"},
+      {"local-rank", 0, 0, G_OPTION_ARG_INT, &o.dist.local_rank, "CUDA device of this process (default $LOCAL_RANK, else 0)", "N"},
+      {"dist-timeout", 0, 0, G_OPTION_ARG_INT, &o.dist.timeout_s, "Seconds to wait for the rendezvous, and for a rank that stays silent, before stopping (default 600)", "S"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   parse("[train] - train a colorization model",
         "Trains a Pix2Pix colorizer (U-Net + PatchGAN on CIE Lab) from folders of colour photos.\n"
@@ -145,7 +153,10 @@ TrainOptions parse_train_options(int argc, char **argv) {
         "  colorize-train export --checkpoint run1/checkpoints/epoch-0040 --out model.pt\n"
         "  colorize-train eval --model model.pt --data holdout/\n"
         "\n"
-        "Environment: COLORIZE_JIT_OPTIMIZE=0 turns TorchScript graph optimisation off (for benchmarks).\n",
+        "  WORLD_SIZE=2 RANK=0 MASTER_ADDR=node0 colorize-train --data photos/ --out run1   (and RANK=1 on a second machine)\n"
+        "\n"
+        "Environment: COLORIZE_JIT_OPTIMIZE=0 turns TorchScript graph optimisation off (for benchmarks).\n"
+        "RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, LOCAL_RANK (as torchrun sets them): a data-parallel run.\n",
         entries, argc, argv);
   o.data_dirs = data.strings();
   o.prefix_weights = weights.joined();
@@ -155,6 +166,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
   device.copy_to(o.device);
   name.copy_to(o.name);
   license.copy_to(o.license);
+  master_addr.copy_to(o.dist.master_addr);
   if (gan.value) o.gan_loss = choose<GanLoss>("gan-loss", gan.value, {{"bce", GanLoss::Bce}, {"lsgan", GanLoss::Lsgan}});
   if (space.value) o.space = choose<Space>("space", space.value, {{"lab", Space::Lab}, {"rgb", Space::Rgb}});
   if (arch.value) o.arch = choose<Arch>("arch", arch.value, {{"unet", Arch::UNet}, {"autoencoder", Arch::Autoencoder}});
@@ -173,6 +185,8 @@ TrainOptions parse_train_options(int argc, char **argv) {
   if (o.pretrain_given) o.pretrain_epochs = pretrain;
   o.decay_given = decay != -1;
   if (o.decay_given) o.decay_epochs = decay;
+  o.lr_given = lr != -1;
+  if (o.lr_given) o.lr = lr;
   o.resume = resume;
   o.force = force;
   o.quiet = quiet;
@@ -184,6 +198,8 @@ TrainOptions parse_train_options(int argc, char **argv) {
 void validate(const TrainOptions &o) {
   require(!o.out_dir.empty(), "--out DIR is required");
   require(!(o.resume && o.force), "--resume and --force cannot be used together");
+  require(o.accumulate >= 1 && o.accumulate <= 256, "--accumulate must be in 1..256");
+  require(o.dist.timeout_s >= 1 && o.dist.timeout_s <= 86400, "--dist-timeout must be in 1..86400 seconds");
   if (o.resume && o.data_dirs.empty()) return;  // the rest comes from the checkpoint
   require(!o.data_dirs.empty(), "--data DIR is required");
   require(o.depth >= 2 && o.depth <= 10, "--depth must be in 2..10 (got " + std::to_string(o.depth) + ")");

@@ -27,6 +27,18 @@ const char *to_string(Arch v);
 const char *to_string(Space v);
 const char *to_string(Upsample v);
 
+/// Where this process is in a data-parallel run (distributed.h); -1 or
+/// empty = from torchrun's environment variable, else the default. Run-time
+/// settings: not saved with the run, a resumed run may change them.
+struct DistOptions {
+  int rank = -1;            ///< --rank, $RANK (default 0)
+  int world_size = -1;      ///< --world-size, $WORLD_SIZE (default 1: no other process)
+  int local_rank = -1;      ///< --local-rank, $LOCAL_RANK (default 0): the CUDA device of this process
+  std::string master_addr;  ///< --master-addr, $MASTER_ADDR (default 127.0.0.1): where rank 0 serves the rendezvous
+  int master_port = -1;     ///< --master-port, $MASTER_PORT (default 29500)
+  int timeout_s = 600;      ///< --dist-timeout: rendezvous, and how long a collective waits for a silent rank
+};
+
 /// Defaults are the recipe of the shipped default model (models/README.md).
 struct TrainOptions {
   std::vector<std::string> data_dirs;  ///< one or more folders of colour photos
@@ -41,6 +53,7 @@ struct TrainOptions {
   int pretrain_epochs = 50;   ///< first epochs: no discriminator (L1 + classes)
   bool pretrain_given = false;  ///< --pretrain-epochs on the command line (overrides the checkpoint's on resume)
   int decay_epochs = 10;      ///< last epochs: learning rate decays linearly
+  bool lr_given = false;      ///< --lr on the command line (overrides the checkpoint's on resume)
   bool decay_given = false;   ///< --decay-epochs on the command line (overrides the checkpoint's on resume)
   double lr = 2e-4;
   double beta1 = 0.5;
@@ -70,6 +83,10 @@ struct TrainOptions {
   bool quiet = false;
   std::string name = "colorize";
   std::string license;
+  /// Each batch is trained in this many parts one after another, with
+  /// batch-norm statistics per part (run-time setting, see step.h).
+  int accumulate = 1;
+  DistOptions dist;           ///< run-time setting
 };
 
 struct ExportOptions {

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -20,8 +21,11 @@
 #include "class_head.h"
 #include "colorize/model.h"
 #include "dataset.h"
+#include "distributed.h"
 #include "model_io.h"
+#include "replicas.h"
 #include "report.h"
+#include "step.h"
 #include "validation.h"
 
 namespace fs = std::filesystem;
@@ -39,17 +43,17 @@ void set_lr(torch::optim::Adam &opt, double lr) {
   for (auto &g : opt.param_groups()) static_cast<torch::optim::AdamOptions &>(g.options()).lr(lr);
 }
 
-torch::Tensor gan_criterion(GanLoss kind, const torch::Tensor &pred, bool real) {
-  auto target = real ? torch::ones_like(pred) : torch::zeros_like(pred);
-  return kind == GanLoss::Bce ? torch::binary_cross_entropy_with_logits(pred, target)
-                              : torch::mse_loss(pred, target);
-}
-
-torch::Device choose_device(const std::string &name) {
+/// The device of `name`; CUDA device `index` (LOCAL_RANK) when it is CUDA.
+torch::Device choose_device(const std::string &name, int index) {
   const Device d = parse_device(name);
   if (d == Device::Cuda && !torch::cuda::is_available())
     throw UsageError("--device cuda: LibTorch reports no usable CUDA device (CPU-only build or no GPU)");
-  if (d != Device::Cpu && torch::cuda::is_available()) return torch::Device(torch::kCUDA, 0);
+  if (d != Device::Cpu && torch::cuda::is_available()) {
+    if (index >= int(torch::cuda::device_count()))
+      throw UsageError("LOCAL_RANK " + std::to_string(index) + ": this machine has " +
+                       std::to_string(torch::cuda::device_count()) + " CUDA devices");
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
   return torch::kCPU;
 }
 
@@ -65,17 +69,21 @@ torch::jit::Module new_generator(const TrainOptions &o, const std::vector<Photo>
 }
 
 /// Options of a resumed run: the checkpoint's, with the run-time settings
-/// (and --epochs if given) from the command line. The LibTorch thread count
+/// (and the schedule: --epochs, --pretrain-epochs, --decay-epochs, --lr, if
+/// given) from the command line. The LibTorch thread count
 /// stays the run's unless given: it changes the order of floating-point sums,
 /// so only the same count continues the run bit for bit.
 TrainOptions merge_resume(const TrainOptions &cli, TrainOptions saved) {
   if (cli.epochs_given) saved.epochs = cli.epochs;
   if (cli.pretrain_given) saved.pretrain_epochs = cli.pretrain_epochs;
   if (cli.decay_given) saved.decay_epochs = cli.decay_epochs;
+  if (cli.lr_given) saved.lr = cli.lr;
   saved.out_dir = cli.out_dir;
   saved.device = cli.device;
   if (cli.threads > 0) saved.threads = cli.threads;
   saved.workers = cli.workers;
+  saved.accumulate = cli.accumulate;
+  saved.dist = cli.dist;
   saved.quiet = cli.quiet;
   saved.half = cli.half || saved.half;
   saved.resume = true;
@@ -100,6 +108,179 @@ void prepare_new_run_folder(const TrainOptions &o) {
                      "or start a new one there with --force (deletes its checkpoints)");
 }
 
+/// The run's state: from the last checkpoint (--resume) or new. The other
+/// ranks of a data-parallel run take rank 0's, with their own run-time
+/// settings (and their own photo folders when they name them).
+TrainState start_state(const TrainOptions &cli, Distributed &dist, LoadedCheckpoint &resumed,
+                       ProgressPrinter &progress) {
+  TrainState state;
+  if (dist.leader()) {
+    if (cli.resume) {
+      resumed = resume_checkpoint(cli.out_dir, [&](const std::string &m) { progress.message("warning: " + m); });
+      state = resumed.state;
+      state.options = merge_resume(cli, state.options);
+    } else {
+      state.options = cli;
+    }
+    // The count actually used is recorded, so that --resume keeps it.
+    if (state.options.threads <= 0) state.options.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  return leader_state(dist, state, [&](const TrainOptions &leaders) {
+    TrainOptions o = merge_resume(cli, leaders);
+    if (!cli.data_dirs.empty()) {
+      o.data_dirs = cli.data_dirs;
+      o.val_dir = cli.val_dir;
+      o.val_list = cli.val_list;
+    }
+    return o;
+  });
+}
+
+/// Each batch (limited to the photos) is split into equal parts: one per
+/// process, each in --accumulate parts.
+void check_split(const TrainOptions &o, size_t photos, int world) {
+  const int batch = std::max(1, std::min(o.batch, int(photos)));
+  const int parts = world * o.accumulate;
+  if (batch % parts != 0)
+    throw UsageError("--batch " + std::to_string(batch) +
+                     (batch < o.batch ? " (limited to the number of training photos)" : "") +
+                     " does not split into " + std::to_string(parts) + " equal parts (" + std::to_string(world) +
+                     (world == 1 ? " process" : " processes") + " x --accumulate " + std::to_string(o.accumulate) +
+                     "); choose a multiple of " + std::to_string(parts));
+}
+
+/// The networks and their optimizers on `device`: the checkpoint's when this
+/// process resumes one, else new (seeded); then rank 0's on every rank.
+Nets start_nets(const TrainOptions &o, LoadedCheckpoint *resumed, const std::vector<Photo> &train,
+                const torch::Device &device, Distributed &dist, bool resumed_run) {
+  Nets nets;
+  if (resumed) {
+    nets = std::move(resumed->nets);  // with its optimizers: Module::to() below moves parameters in place
+  } else {
+    torch::manual_seed(uint64_t(o.seed));
+    nets.g = new_generator(o, train);
+    if (o.arch == Arch::UNet) nets.d = nets::build_patchgan(patchgan_config(o));
+  }
+  nets.g.to(device);
+  set_requires_grad(nets.g, true);
+  if (!nets.opt_g) nets.opt_g = make_adam(nets.g, o);
+  if (nets.d) {
+    nets.d->to(device);
+    if (!nets.opt_d) nets.opt_d = make_adam(*nets.d, o);
+  }
+  if (resumed) {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();  // shares the global generator
+    gen.set_state(resumed->rng);
+  }
+  sync_from_leader(dist, nets, resumed_run);
+  return nets;
+}
+
+/// "resuming after epoch 3: 4 training / 2 validation photos, 2 batches of 2
+/// per epoch in 2 parts of 1 (2 processes, gloo), device cpu, 1 threads"
+std::string start_line(const TrainState &state, int steps, const Distributed &dist, const torch::Device &device,
+                       bool resumed) {
+  const TrainOptions &o = state.options;
+  const int batch = std::min(o.batch, state.train_photos), parts = dist.world_size() * o.accumulate;
+  std::string line = resumed ? "resuming after epoch " + std::to_string(state.epoch) + ": " : std::string();
+  line += std::to_string(state.train_photos) + " training / " + std::to_string(state.val_photos) +
+          " validation photos, " + std::to_string(steps) + " batches of " + std::to_string(batch) + " per epoch";
+  if (parts > 1)
+    line += " in " + std::to_string(parts) + " parts of " + std::to_string(batch / parts) + " (" +
+            std::to_string(dist.world_size()) + " processes, " + dist.backend() + ")";
+  return line + ", device " + device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads";
+}
+
+/// "gradient exchange: 41 ms of 630 ms per step, 6.5 MB per step (gloo, 2 processes)"
+std::string exchange_line(const Distributed &dist, double seconds, double step_seconds, double bytes) {
+  std::ostringstream s;
+  s.precision(3);
+  s << "gradient exchange: " << seconds * 1e3 << " ms of " << step_seconds * 1e3 << " ms per step, "
+    << bytes / 1e6 << " MB per step (" << dist.backend() << ", " << dist.world_size() << " processes)";
+  return s.str();
+}
+
+/// One epoch of training as the whole run saw it.
+struct EpochRun {
+  EpochStats stats;      ///< losses and image rate over all ranks; no validation scores
+  int64_t images = 0;    ///< trained on by all ranks
+  std::string exchange;  ///< the gradient-exchange line of this rank
+};
+
+/// Trains epoch `e` (0-based) on this rank's share of each batch.
+EpochRun train_epoch(int e, bool gan, const TrainOptions &o, BatchLoader &loader, Stepper &stepper, Nets &nets,
+                     Distributed &dist, ProgressPrinter &progress) {
+  const double lr = learning_rate(o, e);
+  set_lr(*nets.opt_g, lr);
+  if (nets.opt_d) set_lr(*nets.opt_d, lr);
+  nets::set_training(nets.g, true);
+  if (nets.d) nets::set_training(*nets.d, true);
+  const bool classes = nets::has_class_head(nets.g);
+  const int steps = loader.start_epoch(e);
+  const auto t0 = Clock::now();
+  const std::clock_t cpu0 = std::clock();
+  const double exchange0 = dist.exchange_seconds(), bytes0 = double(dist.exchange_bytes());
+  EpochSums sums;
+  int step = 0;
+  Batch b;
+  while (loader.next(b)) {
+    const StepLosses l = stepper.step(b, gan, e + 1);
+    sums.l1 += l.l1;
+    sums.classes += l.classes;
+    sums.g_gan += l.g_gan;
+    sums.d += l.d;
+    ++step;
+    sums.images += b.n;
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::ostringstream losses;
+    losses.precision(4);
+    losses << "L1 " << sums.l1 / step;
+    if (classes) losses << " CE " << sums.classes / step;
+    if (gan) losses << " G " << sums.g_gan / step << " D " << sums.d / step;
+    const double per_step = secs / step;
+    progress.step(e + 1, o.epochs, step, steps, sums.images * dist.world_size() / std::max(secs, 1e-9),
+                  losses.str(), per_step * ((steps - step) + double(steps) * (o.epochs - e - 1)));
+  }
+  if (nets.d) set_requires_grad(*nets.d, true);
+  EpochRun run;
+  EpochStats &st = run.stats;
+  st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  st.cpu_seconds = double(std::clock() - cpu0) / CLOCKS_PER_SEC;
+  const int n_steps = std::max(step, 1);
+  run.exchange = exchange_line(dist, (dist.exchange_seconds() - exchange0) / n_steps, st.seconds / n_steps,
+                            (double(dist.exchange_bytes()) - bytes0) / n_steps);
+  const EpochSums all = finish_epoch(dist, sums, nets);
+  const double n = double(n_steps) * dist.world_size();
+  st.epoch = e + 1;
+  st.phase = gan ? "gan" : "l1";
+  st.lr = lr;
+  st.images_per_s = all.images / std::max(st.seconds, 1e-9);
+  st.g_l1 = all.l1 / n;
+  st.g_class = all.classes / n;
+  st.g_gan = all.g_gan / n;
+  st.d_loss = all.d / n;
+  run.images = int64_t(all.images);
+  return run;
+}
+
+/// Rank 0 after each epoch: the sample grid, the checkpoint, losses.csv and
+/// the loss plot, the progress line.
+void save_epoch(const TrainState &state, Nets &nets, const Validator &validator, const torch::Device &device,
+                ProgressPrinter &progress) {
+  const TrainOptions &o = state.options;
+  const EpochStats &st = state.history.back();
+  if (o.samples_every > 0 && (state.epoch % o.samples_every == 0 || state.epoch == o.epochs)) {
+    char name[32];
+    std::snprintf(name, sizeof name, "epoch-%04d.png", state.epoch);
+    write_image_atomic((fs::path(o.out_dir) / "samples" / name).string(),
+                       validator.sample_grid(nets.g, device, "epoch " + std::to_string(state.epoch)));
+  }
+  save_checkpoint(o.out_dir, state, nets);
+  write_file_atomic((fs::path(o.out_dir) / "losses.csv").string(), losses_csv(state.history));
+  write_image_atomic((fs::path(o.out_dir) / "losses.png").string(), plot_losses(state.history));
+  progress.epoch_done(st, o.epochs, st.seconds * (o.epochs - state.epoch));
+}
+
 }  // namespace
 
 double learning_rate(const TrainOptions &o, int epoch) {
@@ -109,26 +290,20 @@ double learning_rate(const TrainOptions &o, int epoch) {
 }
 
 TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
-  ProgressPrinter progress(cli.quiet);
+  const DistOptions where = resolve_dist_options(cli.dist, [](const char *name) { return std::getenv(name); });
+  ProgressPrinter progress(cli.quiet || where.rank != 0);
   const WarnFn warn = warn_in ? warn_in : WarnFn([&](const std::string &p, const std::string &r) {
-    progress.message("warning: skipping " + p + ": " + r);
+    if (where.rank == 0) progress.message("warning: skipping " + p + ": " + r);
   });
-  TrainState state;
+  const torch::Device device = choose_device(cli.device, where.local_rank);
+  Distributed dist = where.world_size > 1 ? Distributed(where, device) : Distributed();
   LoadedCheckpoint resumed;
-  if (cli.resume) {
-    resumed = resume_checkpoint(cli.out_dir, [&](const std::string &m) { progress.message("warning: " + m); });
-    state = resumed.state;
-    state.options = merge_resume(cli, state.options);
-  } else {
-    state.options = cli;
-  }
-  // The count actually used is recorded, so that --resume keeps it.
-  if (state.options.threads <= 0) state.options.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  TrainState state = start_state(cli, dist, resumed, progress);
   const TrainOptions &o = state.options;
+  const bool leader = dist.leader(), resumed_run = state.epoch > 0;
   validate(o);
-  if (!cli.resume) prepare_new_run_folder(o);
+  if (leader && !cli.resume) prepare_new_run_folder(o);
   torch::set_num_threads(o.threads);
-  const torch::Device device = choose_device(o.device);
   if (const char *opt = std::getenv("COLORIZE_JIT_OPTIMIZE")) torch::jit::setGraphExecutorOptimize(opt[0] != '0');
 
   Dataset data = load_dataset(o, warn);
@@ -136,34 +311,19 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   const std::vector<Photo> &train_photos = data.train, &val_photos = data.val;
   state.train_photos = int(train_photos.size());
   state.val_photos = int(val_photos.size());
-  Validator validator(train_photos, val_photos, o);
-  if (!cli.resume) {
-    state.val_gray = validator.grayscale_baseline();
-    state.val_original_colorfulness = validator.original_colorfulness();
+  check_same_photos(dist, train_photos);
+  check_split(o, train_photos.size(), dist.world_size());
+  std::optional<Validator> validator;  // rank 0's
+  if (leader) validator.emplace(train_photos, val_photos, o);
+  if (leader && !cli.resume) {
+    state.val_gray = validator->grayscale_baseline();
+    state.val_original_colorfulness = validator->original_colorfulness();
   }
 
-  Nets nets;
+  Nets nets = start_nets(o, leader && cli.resume ? &resumed : nullptr, train_photos, device, dist, resumed_run);
   const bool use_gan = o.arch == Arch::UNet;
-  if (cli.resume) {
-    nets = std::move(resumed.nets);  // with its optimizers: Module::to() below moves parameters in place
-  } else {
-    torch::manual_seed(uint64_t(o.seed));
-    nets.g = new_generator(o, train_photos);
-    if (use_gan) nets.d = nets::build_patchgan(patchgan_config(o));
-  }
-  nets.g.to(device);
-  set_requires_grad(nets.g, true);
-  if (!nets.opt_g) nets.opt_g = make_adam(nets.g, o);
-  if (nets.d) {
-    nets.d->to(device);
-    if (!nets.opt_d) nets.opt_d = make_adam(*nets.d, o);
-  }
-  if (cli.resume) {
-    at::Generator gen = at::detail::getDefaultCPUGenerator();  // shares the global generator
-    gen.set_state(resumed.rng);
-  }
-  fs::create_directories(fs::path(o.out_dir) / "samples");
-  {
+  if (leader) {
+    fs::create_directories(fs::path(o.out_dir) / "samples");
     // Which photos were held out, e.g. for `colorize-train eval` later.
     std::string list;
     for (const auto &p : val_photos) list += p.path + "\n";
@@ -171,116 +331,33 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
   }
 
   const bool classes = nets::has_class_head(nets.g);
-  const torch::Tensor bin_weight = classes ? nets.g.attr("bin_weight").toTensor() : torch::Tensor();
-  BatchLoader loader(train_photos, o.size, o.batch, o.space, o.seed, o.workers, classes);
-  int steps = loader.batches_per_epoch();
+  BatchLoader loader(train_photos, o.size, o.batch, o.space, o.seed, o.workers, classes, dist.rank(),
+                     dist.world_size());
+  Stepper stepper(nets, o, device, dist, o.accumulate);
   if (!progress.quiet())
-    progress.message((cli.resume ? "resuming after epoch " + std::to_string(state.epoch) + ": " : std::string()) +
-                     std::to_string(train_photos.size()) + " training / " + std::to_string(val_photos.size()) +
-                     " validation photos, " + std::to_string(steps) + " batches of " +
-                     std::to_string(std::min<int>(o.batch, train_photos.size())) + " per epoch, device " +
-                     device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads");
+    progress.message(start_line(state, loader.batches_per_epoch(), dist, device, resumed_run));
 
   for (int e = state.epoch; e < o.epochs; ++e) {
     const bool gan = use_gan && e >= o.pretrain_epochs;
-    const double lr = learning_rate(o, e);
-    set_lr(*nets.opt_g, lr);
-    if (nets.opt_d) set_lr(*nets.opt_d, lr);
-    nets::set_training(nets.g, true);
-    if (nets.d) nets::set_training(*nets.d, true);
-    steps = loader.start_epoch(e);
-    const auto t0 = Clock::now();
-    const std::clock_t cpu0 = std::clock();
-    double sum_l1 = 0, sum_g = 0, sum_d = 0, sum_class = 0;
-    int step = 0, images = 0;
-    Batch b;
-    while (loader.next(b)) {
-      auto x = torch::from_blob(b.x.data(), {b.n, 1, b.size, b.size}, torch::kFloat).to(device, torch::kFloat, false, true);
-      auto y = torch::from_blob(b.y.data(), {b.n, b.y_channels, b.size, b.size}, torch::kFloat)
-                   .to(device, torch::kFloat, false, true);
-      torch::Tensor fake, class_term;
-      if (classes) {
-        auto heads = nets.g.run_method("heads", x).toTuple();
-        fake = heads->elements()[0].toTensor();
-        class_term = class_loss(heads->elements()[1].toTensor(), b, bin_weight);
-      } else {
-        fake = nets.g.forward({x}).toTensor();
-      }
-      auto l1 = torch::l1_loss(fake, y);
-      // The content loss: L1, plus the weighted class loss with a class head.
-      torch::Tensor content = classes ? l1 + o.class_weight * class_term : l1;
-      torch::Tensor loss_g = content;
-      if (gan) {
-        auto &d = *nets.d;
-        set_requires_grad(d, true);
-        auto pred_real = d.forward({torch::cat({x, y}, 1)}).toTensor();
-        auto pred_fake = d.forward({torch::cat({x, fake.detach()}, 1)}).toTensor();
-        auto loss_d = 0.5 * (gan_criterion(o.gan_loss, pred_real, true) + gan_criterion(o.gan_loss, pred_fake, false));
-        nets.opt_d->zero_grad();
-        loss_d.backward();
-        nets.opt_d->step();
-        set_requires_grad(d, false);
-        auto g_adv = gan_criterion(o.gan_loss, d.forward({torch::cat({x, fake}, 1)}).toTensor(), true);
-        loss_g = g_adv + o.lambda_l1 * content;
-        sum_g += g_adv.item<double>();
-        sum_d += loss_d.item<double>();
-      }
-      nets.opt_g->zero_grad();
-      loss_g.backward();
-      nets.opt_g->step();
-      const double l1v = l1.item<double>();
-      if (!std::isfinite(l1v) || !std::isfinite(loss_g.item<double>()))
-        throw std::runtime_error("training diverged at epoch " + std::to_string(e + 1) +
-                                 " (loss is not finite); try a lower --lr");
-      sum_l1 += l1v;
-      if (classes) sum_class += class_term.item<double>();
-      ++step;
-      images += b.n;
-      const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-      std::ostringstream losses;
-      losses.precision(4);
-      losses << "L1 " << sum_l1 / step;
-      if (classes) losses << " CE " << sum_class / step;
-      if (gan) losses << " G " << sum_g / step << " D " << sum_d / step;
-      const double per_step = secs / step;
-      progress.step(e + 1, o.epochs, step, steps, images / std::max(secs, 1e-9), losses.str(),
-                    per_step * ((steps - step) + double(steps) * (o.epochs - e - 1)));
-    }
-    if (nets.d) set_requires_grad(*nets.d, true);
-    EpochStats st;
-    st.epoch = e + 1;
-    st.phase = gan ? "gan" : "l1";
-    st.lr = lr;
-    st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    st.cpu_seconds = double(std::clock() - cpu0) / CLOCKS_PER_SEC;
-    st.images_per_s = images / std::max(st.seconds, 1e-9);
-    st.g_l1 = sum_l1 / std::max(step, 1);
-    st.g_class = sum_class / std::max(step, 1);
-    st.g_gan = sum_g / std::max(step, 1);
-    st.d_loss = sum_d / std::max(step, 1);
-    st.val = validator.score(nets.g, device);
-    state.history.push_back(st);
+    EpochRun run = train_epoch(e, gan, o, loader, stepper, nets, dist, progress);
+    if (leader) run.stats.val = validator->score(nets.g, device);
+    state.history.push_back(run.stats);
     state.epoch = e + 1;
-    state.elapsed_s += st.seconds;
-    state.images_seen += images;
-
-    if (o.samples_every > 0 && (state.epoch % o.samples_every == 0 || state.epoch == o.epochs)) {
-      char name[32];
-      std::snprintf(name, sizeof name, "epoch-%04d.png", state.epoch);
-      write_image_atomic((fs::path(o.out_dir) / "samples" / name).string(),
-                         validator.sample_grid(nets.g, device, "epoch " + std::to_string(state.epoch)));
-    }
-    save_checkpoint(o.out_dir, state, nets);
-    write_file_atomic((fs::path(o.out_dir) / "losses.csv").string(), losses_csv(state.history));
-    write_image_atomic((fs::path(o.out_dir) / "losses.png").string(), plot_losses(state.history));
-    progress.epoch_done(st, o.epochs, st.seconds * (o.epochs - state.epoch));
+    state.elapsed_s += run.stats.seconds;
+    state.images_seen += run.images;
+    if (leader) save_epoch(state, nets, *validator, device, progress);
+    if (dist.active() && !progress.quiet()) progress.message(run.exchange);
+    dist.barrier("rank 0 saved epoch " + std::to_string(state.epoch));
   }
 
   TrainResult result;
   result.model_path = (fs::path(o.out_dir) / "model.pt").string();
-  export_model(nets.g, model_info(state, o.name, o.license), result.model_path, o.half);
-  progress.message("trained " + std::to_string(state.epoch) + " epochs in " + format_duration(state.elapsed_s) +
+  if (leader) {
+    export_model(nets.g, model_info(state, o.name, o.license), result.model_path, o.half);
+    progress.message("trained " + std::to_string(state.epoch) + " epochs in " + format_duration(state.elapsed_s) +
                      "; model written to " + result.model_path);
+  }
+  dist.barrier("rank 0 exported the model");
   result.state = state;
   return result;
 }

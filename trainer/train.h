@@ -19,6 +19,10 @@ struct TrainResult {
 /// model.pt under options.out_dir. Skipped data files are reported through
 /// `warn` (default: printed to stderr). Throws UsageError for unusable
 /// options or data, other std::exceptions for failures while running.
+/// When options.dist or torchrun's variables name several processes, this
+/// process is one rank of a data-parallel run (distributed.h): it trains on
+/// its share of every batch, and only rank 0 writes files (DistributedError
+/// when the other ranks cannot be reached or one of them stops).
 TrainResult run_training(const TrainOptions &options, const WarnFn &warn = {});
 
 /// `colorize-train export`: 0 on success; throws on failure.
