@@ -11,7 +11,6 @@
 #include <glib.h>
 #include <malloc.h>
 #include <opencv2/core.hpp>
-#include <unistd.h>
 
 #include "colorize/error.h"
 #include "colorize/model.h"
@@ -21,6 +20,7 @@
 #include "image_job.h"
 #include "inputs.h"
 #include "interrupt.h"
+#include "progress.h"
 
 namespace {
 
@@ -70,45 +70,6 @@ int print_model_list() {
                     ? "" : " (does not exist)");
   return 0;
 }
-
-/// One progress line for all files: rewritten with \r on a terminal, plain
-/// lines (one per file) otherwise. Errors go on lines of their own.
-class Reporter {
- public:
-  explicit Reporter(size_t total)
-      : tty_(isatty(STDERR_FILENO) == 1), total_(total) {}
-
-  void start(size_t index, const std::string &input) {
-    current_ = "[" + std::to_string(index + 1) + "/" +
-               std::to_string(total_) + "] " + input;
-    percent_ = -1;
-    if (tty_)
-      show(0.0);
-    else
-      std::fprintf(stderr, "%s\n", current_.c_str());
-  }
-  void show(double fraction) {
-    const int percent = int(fraction * 100.0);
-    if (!tty_ || percent == percent_) return;
-    percent_ = percent;
-    std::fprintf(stderr, "\r\033[K%s %3d%%", current_.c_str(), percent);
-    std::fflush(stderr);
-  }
-  /// A line of its own (or several: a verbose report).
-  void say(const std::string &text) {
-    clear();
-    std::fprintf(stderr, "%s\n", text.c_str());
-  }
-  void clear() {
-    if (tty_) std::fprintf(stderr, "\r\033[K");
-  }
-
- private:
-  bool tty_;
-  size_t total_;
-  std::string current_;
-  int percent_ = -1;
-};
 
 std::string seconds_text(double seconds) {
   char text[32];
@@ -200,9 +161,10 @@ JobSettings job_settings(const Options &opt) {
 /// the counts at the end. Returns the exit status.
 int run_tasks(const Model &model, const std::vector<Task> &tasks,
               const Options &opt) {
-  const JobSettings settings = job_settings(opt);
   const auto started = std::chrono::steady_clock::now();
-  Reporter reporter(tasks.size());
+  ProgressDisplay reporter(tasks.size(), progress_bar_wanted(opt.progress));
+  JobSettings settings = job_settings(opt);
+  settings.phase = [&](Phase phase) { reporter.phase(phase); };
   size_t done = 0, failed = 0;
   for (size_t i = 0; i < tasks.size() && !interrupted(); ++i) {
     const Task &task = tasks[i];
@@ -215,10 +177,11 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
     try {
       const JobResult r = colorize_file(
           model, task.input, task.output, settings, [&](double fraction) {
-            reporter.show(fraction);
+            reporter.fraction(fraction);
             return !interrupted();
           });
       ++done;
+      reporter.done();
       if (!r.warning.empty())
         reporter.say(task.input + ": warning: damaged JPEG data accepted "
                      "(libjpeg: " + r.warning + ")");
@@ -234,7 +197,7 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
       ++failed;
     }
   }
-  reporter.clear();
+  reporter.finish();
   const double seconds = std::chrono::duration<double>(
                              std::chrono::steady_clock::now() - started)
                              .count();

@@ -7,6 +7,7 @@
 #include "colorize/model.h"
 #include "colorize/model_path.h"
 #include "image_check.h"
+#include "progress.h"
 
 namespace colorize::cli {
 namespace {
@@ -97,6 +98,9 @@ int check_values(const Options &opt) {
   if (!(opt.max_megapixels > 0 && opt.max_megapixels <= std::ceil(most)))
     return usage_error("--max-megapixels must be more than 0 and at most " +
                        std::to_string(int(std::ceil(most))));
+  if (!is_progress_choice(opt.progress))
+    return usage_error("--progress must be auto, bar or plain, not " +
+                       std::string(opt.progress));
   if (opt.in_place && opt.output)
     return usage_error("--in-place and --output cannot be used together");
   return 0;
@@ -151,6 +155,10 @@ int parse_options(int &argc, char **&argv, Options &opt) {
       {"accept-corrupt", 0, 0, G_OPTION_ARG_NONE, &opt.accept_corrupt,
        "Colorize JPEG files with damaged data anyway (libjpeg fills in "
        "what is missing; a warning names the file)", nullptr},
+      {"progress", 0, 0, G_OPTION_ARG_STRING, &opt.progress,
+       "Progress on stderr: bar (one line redrawn in place: file k of n, "
+       "its phase, the time left), plain (a line per file) or auto (a bar "
+       "on a terminal) [auto]", "auto|bar|plain"},
       {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose,
        "Print the model's device, the time of each phase and full error "
        "reports", nullptr},

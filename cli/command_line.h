@@ -16,6 +16,7 @@ struct Options {
   gchar *model = nullptr;
   gchar *device = nullptr;
   gchar *output = nullptr;
+  gchar *progress = nullptr;  ///< "auto", "bar" or "plain"; nullptr: auto
   gint resolution = 0;  ///< 0: the model's own
   gdouble strength = 1.0;
   gboolean in_place = FALSE;
@@ -35,6 +36,7 @@ struct Options {
     g_free(model);
     g_free(device);
     g_free(output);
+    g_free(progress);
     g_strfreev(inputs);
   }
 };

@@ -111,6 +111,7 @@ JobResult colorize_generic(const Model &model, const std::string &input,
   using Clock = std::chrono::steady_clock;
   JobResult times;
   auto t0 = Clock::now();
+  report_phase(settings.phase, Phase::Reading);
   times.warning = check_before_decoding(input, settings.limits);
   // JPEG input written to another format loses its EXIF data, so apply
   // the EXIF orientation now (IMREAD_COLOR does; JPEG has no alpha or
@@ -120,6 +121,7 @@ JobResult colorize_generic(const Model &model, const std::string &input,
   check_size(image.size(), settings.limits);
   InferOptions infer_options = settings.infer;
   infer_options.order = ChannelOrder::Bgr;
+  report_phase(settings.phase, Phase::ModelPass);
   const AbMap map = infer(model, image, image.size(), infer_options);
   times.infer = std::chrono::duration<double>(Clock::now() - t0).count();
   t0 = Clock::now();
@@ -133,6 +135,7 @@ JobResult colorize_generic(const Model &model, const std::string &input,
                   CV_MAKETYPE(image.depth(), image.channels() == 2 ? 4 : 3));
   const int strip_rows =
       std::max(8, settings.strip_pixels / std::max(1, image.cols));
+  report_phase(settings.phase, Phase::Applying);
   for (int y = 0; y < image.rows; y += strip_rows) {
     const int n = std::min(strip_rows, image.rows - y);
     const cv::Mat in = image.rowRange(y, y + n);
@@ -144,6 +147,7 @@ JobResult colorize_generic(const Model &model, const std::string &input,
   }
   image.release();
 
+  report_phase(settings.phase, Phase::Writing);
   std::vector<int> params;
   const int quality = settings.quality > 0 ? settings.quality : 92;
   if (one_of(ext, {"jpg", "jpeg", "jpe", "jfif"}))
@@ -193,6 +197,7 @@ JobResult colorize_file(const Model &model, const std::string &input,
       js.quality = settings.quality;
       js.strip_pixels = settings.strip_pixels;
       js.limits = settings.limits;
+      js.phase = settings.phase;
       times = colorize_jpeg(model, input, out.stream(), js, progress);
     } else {
       times = colorize_generic(model, input, out, ext, settings, progress);

@@ -6,6 +6,7 @@
 
 #include "colorize/pipeline.h"
 #include "jpeg_stream.h"
+#include "phase.h"
 
 namespace colorize::cli {
 
@@ -18,6 +19,8 @@ struct JobSettings {
   int strip_pixels = 1 << 20;    ///< pixels per strip in the apply phase
   /// Pixel limit and damaged JPEG data, for every format (see image_check.h).
   ReadLimits limits;
+  /// Told as each file enters a phase (reading, model pass, ...).
+  PhaseReport phase;
 };
 
 /// True for the extensions libjpeg reads (.jpg, .jpeg, .jpe, .jfif).

@@ -12,6 +12,7 @@
 
 #include "command_line.h"
 #include "output_file.h"
+#include "progress.h"
 
 namespace colorize::cli {
 namespace {
@@ -20,6 +21,7 @@ std::atomic<bool> requested{false};
 
 [[noreturn]] void end_now() {
   discard_unfinished_outputs();
+  stop_progress_line();
   std::fprintf(stderr, "%scolorize: interrupted; the file in progress is "
                "not written\n", isatty(STDERR_FILENO) ? "\r\033[K" : "");
   std::fflush(stderr);

@@ -154,6 +154,7 @@ AbMap infer_jpeg(const Model &model, const std::string &path,
   dec.finish();
   InferOptions options = settings.infer;
   options.order = ChannelOrder::Rgb;
+  report_phase(settings.phase, Phase::ModelPass);
   return infer(model, small, full, options);
 }
 
@@ -228,15 +229,18 @@ JobResult colorize_jpeg(const Model &model, const std::string &in_path,
   using Clock = std::chrono::steady_clock;
   JobResult result;
   auto t0 = Clock::now();
+  report_phase(settings.phase, Phase::Reading);
   const AbMap map = infer_jpeg(model, in_path, settings);
   result.infer = std::chrono::duration<double>(Clock::now() - t0).count();
   t0 = Clock::now();
 
+  report_phase(settings.phase, Phase::Applying);
   Decoder dec(in_path, true, settings.limits);
   refuse_cmyk(dec);
   dec.start();
   Encoder enc(out, dec.cinfo(), settings.quality, "writing the output");
   stream_apply(map, dec, enc, settings, progress);
+  report_phase(settings.phase, Phase::Writing);
   enc.finish();
   result.apply = std::chrono::duration<double>(Clock::now() - t0).count();
   result.warning = dec.warning();  // the decoding thread has ended

@@ -9,6 +9,7 @@
 
 #include "colorize/pipeline.h"
 #include "image_check.h"
+#include "phase.h"
 
 namespace colorize::cli {
 
@@ -23,6 +24,9 @@ struct JpegSettings {
   int strip_pixels = 1 << 20;
   /// Pixel limit (from the header, before decoding) and damaged data.
   ReadLimits limits;
+  /// Told as the file enters each phase (writing is streamed along with
+  /// applying; Writing is the end of the file).
+  PhaseReport phase;
 };
 
 /// How one file went: seconds spent in each phase, and what was accepted.

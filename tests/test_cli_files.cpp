@@ -305,6 +305,23 @@ TEST_F(CliFilesTest, InterruptDuringModelPassEndsPromptly) {
   EXPECT_TRUE(hidden_files(dir_.path()).empty());
 }
 
+TEST_F(CliFilesTest, InterruptDuringBarLeavesACleanLine) {
+  const std::string model = slow_model(dir_.file("slow.pt"));
+  CliProcess p({"--model", model, "--threads", "1", "--progress=bar",
+                "--output", dir_.file("out.png"), data_path("coffee.png")});
+  ASSERT_TRUE(p.wait_for("| model pass |", 60));
+  p.signal(SIGINT);
+  const CliRun r = p.finish(30);
+  EXPECT_EQ(r.status, 130) << r.err;
+  // The bar cleared, then the last words on a line of their own.
+  const std::string last =
+      "colorize: interrupted; the file in progress is not written\n";
+  const std::string cleared = "\r\033[K" + last;
+  ASSERT_GE(r.err.size(), cleared.size()) << r.err;
+  EXPECT_EQ(r.err.substr(r.err.size() - cleared.size()), cleared) << r.err;
+  EXPECT_FALSE(exists(dir_.file("out.png")));
+}
+
 TEST_F(CliFilesTest, SecondInterruptEndsAtOnce) {
   auto p = start_slow(dir_.file("out.png"));
   p->signal(SIGINT);
