@@ -39,10 +39,13 @@ set_error (GError **error, ColorizeHostErrorCode code, const char *message)
   g_set_error_literal (error, COLORIZE_HOST_ERROR, code, message);
 }
 
+// What the model was doing when it failed: loading, or colorizing.
+enum class Stage { Load, Pass };
+
 // Runs `body`, turning every exception into a translated GError.
 template <typename Body>
 gboolean
-guarded (GError **error, Body body)
+guarded (GError **error, Stage stage, Body body)
 {
   try
     {
@@ -56,8 +59,11 @@ guarded (GError **error, Body body)
     }
   catch (const colorize::ModelError &e)
     {
-      gchar *msg = g_strdup_printf (_("Could not load the model: %s"),
-                                    e.what ());
+      gchar *msg = stage == Stage::Load
+                   ? g_strdup_printf (_("Could not load the model: %s"),
+                                      e.what ())
+                   : g_strdup_printf (_("The model pass failed: %s"),
+                                      e.what ());
       set_error (error, COLORIZE_HOST_ERROR_MODEL, msg);
       g_free (msg);
     }
@@ -181,7 +187,7 @@ colorize_model_load (const gchar    *path,
     }
 
   ColorizeModel *result = NULL;
-  guarded (error, [&] {
+  guarded (error, Stage::Load, [&] {
     colorize::LoadOptions options;
     options.device = device == COLORIZE_DEVICE_CPU ? colorize::Device::Cpu
                    : device == COLORIZE_DEVICE_CUDA ? colorize::Device::Cuda
@@ -191,6 +197,42 @@ colorize_model_load (const gchar    *path,
     result = new _ColorizeModel { std::move (model), std::move (name) };
   });
   return result;
+}
+
+gboolean
+colorize_check_drawable (gboolean   is_layer,
+                         gboolean   is_group,
+                         gboolean   is_indexed,
+                         GError   **error)
+{
+  if (is_layer && is_group)
+    set_error (error, COLORIZE_HOST_ERROR_IMAGE,
+               _("Layer groups cannot be colorized; choose a layer inside "
+                 "the group."));
+  else if (! is_layer || is_indexed)
+    set_error (error, COLORIZE_HOST_ERROR_IMAGE,
+               _("Only RGB and grayscale layers can be colorized."));
+  else
+    return TRUE;
+  return FALSE;
+}
+
+GeglBuffer *
+colorize_result_buffer (GeglBuffer          *src,
+                        const GeglRectangle *roi,
+                        gboolean             alpha)
+{
+  const Babl *src_format = gegl_buffer_get_format (src);
+  const PixelFormat in_format = colorize_host::source_format (src_format);
+  // gray: the layer's Y' values as they are, in R'G'B' without a space of
+  // its own (the host converts the image to RGB without a profile)
+  const bool gray = babl_get_name (babl_format_get_model (src_format))[0] == 'Y';
+  const Babl *rgb = babl_format_with_space (alpha ? "R'G'B'A float"
+                                                  : "R'G'B' float",
+                                            gray ? NULL : src_format);
+  const PixelFormat out_format = colorize_host::target_format (in_format, rgb);
+
+  return gegl_buffer_new (roi, out_format.babl);
 }
 
 void
@@ -219,7 +261,7 @@ colorize_buffer (ColorizeModel        *model,
                  gpointer              user_data,
                  GError              **error)
 {
-  return guarded (error, [&] {
+  return guarded (error, Stage::Pass, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
     const cv::Size full (extent->width, extent->height);
     const PixelFormat in_format =
@@ -298,7 +340,7 @@ colorize_preview (ColorizeModel        *model,
                   GError              **error)
 {
   *before = *after = NULL;
-  gboolean ok = guarded (error, [&] {
+  gboolean ok = guarded (error, Stage::Pass, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
     double scale = std::min (1.0, (double) max_size /
                              std::max (extent->width, extent->height));

@@ -34,7 +34,7 @@ typedef enum
 
 typedef enum
 {
-  COLORIZE_HOST_ERROR_MODEL,      /* missing / invalid model file         */
+  COLORIZE_HOST_ERROR_MODEL,      /* bad model file, failed model pass    */
   COLORIZE_HOST_ERROR_DEVICE,     /* device unavailable (e.g. no CUDA)    */
   COLORIZE_HOST_ERROR_IMAGE,      /* pixel format the core cannot handle  */
   COLORIZE_HOST_ERROR_CANCELLED,  /* the progress callback said stop      */
@@ -80,6 +80,28 @@ ColorizeModel * colorize_model_load         (const gchar     *path,
                                              ColorizeDevice   device,
                                              GError         **error);
 void            colorize_model_free         (ColorizeModel   *model);
+
+/* Which drawables the plug-in colorizes, the same in every host: layers,
+ * not layer groups, not indexed. FALSE + COLORIZE_HOST_ERROR_IMAGE with
+ * the message saying why otherwise. */
+gboolean        colorize_check_drawable     (gboolean         is_layer,
+                                             gboolean         is_group,
+                                             gboolean         is_indexed,
+                                             GError         **error);
+
+/* A new buffer covering `roi` for colorize_buffer's result from `src`:
+ * R'G'B' (with alpha when `alpha`) at src's precision, in src's colour
+ * space; for a gray `src` in no space of its own (sRGB): the gray layer's
+ * Y' values are kept as they are, so the host converts a gray image to
+ * RGB after dropping its color profile (GIMP would otherwise convert the
+ * values from the profile's TRC, e.g. the gamma 2.2 GIMP 3.0 makes of a
+ * PNG's gAMA chunk, and the lightness would change where an RGB copy's
+ * does not). The host colorizes into this buffer first and changes the
+ * image (gray to RGB, shadow buffer, new layer) only once that succeeded,
+ * so a failure leaves the image as it was. */
+GeglBuffer    * colorize_result_buffer      (GeglBuffer          *src,
+                                             const GeglRectangle *roi,
+                                             gboolean             alpha);
 /* "cpu" or "cuda:N"; owned by the model. */
 const gchar   * colorize_model_device_name  (ColorizeModel   *model);
 

@@ -1,15 +1,13 @@
 /* plugin-gimp2.c: Colorize (Pix2Pix) for GIMP 2.10: registration,
- * arguments, undo, shadow buffer. The pixels are the business of
- * colorize-host.cpp, the dialog of plugin-gimp2-dialog.c.
+ * arguments. Writing into the image is the business of
+ * plugin-gimp2-apply.c, the pixels of colorize-host.cpp, the dialog of
+ * plugin-gimp2-dialog.c.
  *
  * This program is free software: you can redistribute it and/or modify it
  * under the terms of the GNU General Public License as published by the
  * Free Software Foundation, either version 3 of the License, or (at your
  * option) any later version.
  */
-
-#include <stdio.h>
-#include <string.h>
 
 #include <libgimp/gimp.h>
 #include <glib/gi18n-lib.h>
@@ -22,12 +20,6 @@ static void     run           (const gchar      *name,
                                const GimpParam  *param,
                                gint             *nreturn_vals,
                                GimpParam       **return_vals);
-static void     reset_peak_rss (void);
-static const gchar *peak_rss   (void);
-static gboolean colorize_run  (gint32            image_id,
-                               gint32            drawable_id,
-                               const ColorizeValues *values,
-                               GError          **error);
 
 const GimpPlugInInfo PLUG_IN_INFO =
 {
@@ -159,6 +151,53 @@ get_last_values (ColorizeValues *vals)
     gimp_get_data (PLUG_IN_PROC, vals);
 }
 
+/* The values to run with: the last ones, the dialog's or the arguments.
+ * GIMP_PDB_SUCCESS, or the status to return (with error when a calling
+ * error). */
+static GimpPDBStatusType
+get_values (GimpRunMode       run_mode,
+            gint              nparams,
+            const GimpParam  *param,
+            gint32            drawable_id,
+            ColorizeValues   *vals,
+            GError          **error)
+{
+  switch (run_mode)
+    {
+    case GIMP_RUN_INTERACTIVE:
+      get_last_values (vals);
+      if (! colorize_dialog (drawable_id, vals))
+        return GIMP_PDB_CANCEL;
+      break;
+
+    case GIMP_RUN_NONINTERACTIVE:
+      if (nparams != 8)
+        {
+          g_set_error (error, COLORIZE_HOST_ERROR,
+                       COLORIZE_HOST_ERROR_FAILED,
+                       _("%s takes 8 arguments, got %d."),
+                       PLUG_IN_PROC, nparams);
+          return GIMP_PDB_CALLING_ERROR;
+        }
+      g_strlcpy (vals->model, param[3].data.d_string ? param[3].data.d_string
+                                                      : "",
+                 sizeof (vals->model));
+      vals->device     = param[4].data.d_int32;
+      vals->resolution = param[5].data.d_int32;
+      vals->strength   = param[6].data.d_float;
+      vals->output     = param[7].data.d_int32;
+      if (! check_values (vals, error))
+        return GIMP_PDB_CALLING_ERROR;
+      break;
+
+    case GIMP_RUN_WITH_LAST_VALS:
+      get_last_values (vals);
+      break;
+    }
+
+  return GIMP_PDB_SUCCESS;
+}
+
 static void
 run (const gchar      *name G_GNUC_UNUSED,
      gint              nparams,
@@ -182,43 +221,19 @@ run (const gchar      *name G_GNUC_UNUSED,
   *return_vals  = values;
   values[0].type = GIMP_PDB_STATUS;
 
-  switch (run_mode)
-    {
-    case GIMP_RUN_INTERACTIVE:
-      get_last_values (&vals);
-      if (! colorize_dialog (drawable_id, &vals))
-        status = GIMP_PDB_CANCEL;
-      break;
-
-    case GIMP_RUN_NONINTERACTIVE:
-      if (nparams != 8)
-        {
-          status = GIMP_PDB_CALLING_ERROR;
-          g_set_error (&error, COLORIZE_HOST_ERROR,
-                       COLORIZE_HOST_ERROR_FAILED,
-                       _("%s takes 8 arguments, got %d."),
-                       PLUG_IN_PROC, nparams);
-          break;
-        }
-      g_strlcpy (vals.model, param[3].data.d_string ? param[3].data.d_string
-                                                     : "",
-                 sizeof (vals.model));
-      vals.device     = param[4].data.d_int32;
-      vals.resolution = param[5].data.d_int32;
-      vals.strength   = param[6].data.d_float;
-      vals.output     = param[7].data.d_int32;
-      if (! check_values (&vals, &error))
-        status = GIMP_PDB_CALLING_ERROR;
-      break;
-
-    case GIMP_RUN_WITH_LAST_VALS:
-      get_last_values (&vals);
-      break;
-    }
+  /* refused before any dialog, the same in GIMP 3.0 */
+  if (! colorize_check_drawable (gimp_item_is_layer (drawable_id),
+                                 gimp_item_is_group (drawable_id),
+                                 gimp_drawable_is_indexed (drawable_id),
+                                 &error))
+    status = GIMP_PDB_EXECUTION_ERROR;
+  else
+    status = get_values (run_mode, nparams, param, drawable_id, &vals,
+                         &error);
 
   if (status == GIMP_PDB_SUCCESS)
     {
-      if (colorize_run (image_id, drawable_id, &vals, &error))
+      if (colorize_apply (image_id, drawable_id, &vals, &error))
         {
           if (run_mode != GIMP_RUN_NONINTERACTIVE)
             gimp_displays_flush ();
@@ -243,154 +258,4 @@ run (const gchar      *name G_GNUC_UNUSED,
       values[1].data.d_string = message;
     }
   gegl_exit ();
-}
-
-/* Restarts the peak-RSS count (Linux; babl's cache loading in gegl_init
- * makes a short spike that is not ours to measure). */
-static void
-reset_peak_rss (void)
-{
-  FILE *f = fopen ("/proc/self/clear_refs", "w");
-
-  if (f)
-    {
-      fputs ("5", f);
-      fclose (f);
-    }
-}
-
-/* VmHWM of this process (Linux), for the debug timings. */
-static const gchar *
-peak_rss (void)
-{
-  static gchar  value[64];
-  gchar        *status = NULL;
-  const gchar  *line;
-
-  g_strlcpy (value, "?", sizeof (value));
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
-      (line = strstr (status, "VmHWM:")))
-    sscanf (line, "VmHWM: %40[^\n]", value);
-  g_free (status);
-  return g_strstrip (value);
-}
-
-static gboolean
-progress_cb (gdouble fraction, gpointer user_data G_GNUC_UNUSED)
-{
-  gimp_progress_update (fraction);
-  return TRUE;  /* GIMP 2.10 ends the plug-in itself on cancel */
-}
-
-/* A transparent RGBA layer above `drawable_id`, same size and offsets, in
- * LCh color mode, inserted into the image. */
-static gint32
-add_color_layer (gint32 image_id, gint32 drawable_id)
-{
-  gint   off_x, off_y;
-  gint32 layer = gimp_layer_new (image_id, _("Colorized"),
-                                 gimp_drawable_width (drawable_id),
-                                 gimp_drawable_height (drawable_id),
-                                 GIMP_RGBA_IMAGE, 100.0,
-                                 GIMP_LAYER_MODE_LCH_COLOR);
-
-  gimp_drawable_offsets (drawable_id, &off_x, &off_y);
-  gimp_layer_set_offsets (layer, off_x, off_y);
-  gimp_image_insert_layer (image_id, layer,
-                           gimp_item_get_parent (drawable_id),
-                           gimp_image_get_item_position (image_id,
-                                                         drawable_id));
-  gimp_drawable_fill (layer, GIMP_FILL_TRANSPARENT);
-  return layer;
-}
-
-static gboolean
-colorize_run (gint32                image_id,
-              gint32                drawable_id,
-              const ColorizeValues *values,
-              GError              **error)
-{
-  ColorizeParams  params = { values->resolution, values->strength };
-  ColorizeModel  *model;
-  GeglRectangle   roi;
-  GeglBuffer     *src, *dst, *mask = NULL;
-  gint            off_x = 0, off_y = 0;
-  gint32          target = drawable_id;
-  gboolean        ok;
-  gint64          t_start, t_loaded;
-
-  if (! gimp_item_is_layer (drawable_id) ||
-      gimp_item_is_group (drawable_id) ||
-      gimp_drawable_is_indexed (drawable_id))
-    {
-      g_set_error (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_IMAGE,
-                   _("Only RGB and grayscale layers can be colorized."));
-      return FALSE;
-    }
-  if (! gimp_drawable_mask_intersect (drawable_id, &roi.x, &roi.y,
-                                      &roi.width, &roi.height))
-    return TRUE;  /* the selection does not touch this layer */
-
-  gimp_progress_init (_("Loading the colorization model"));
-  reset_peak_rss ();
-  t_start = g_get_monotonic_time ();
-  model = colorize_model_load (values->model, values->device, error);
-  if (! model)
-    return FALSE;
-  t_loaded = g_get_monotonic_time ();
-
-  gimp_image_undo_group_start (image_id);
-  if (gimp_drawable_is_gray (drawable_id))
-    gimp_image_convert_rgb (image_id);
-
-  gimp_progress_init_printf (_("Colorizing (%s)"),
-                             colorize_model_device_name (model));
-  src = gimp_drawable_get_buffer (drawable_id);
-  if (values->output == COLORIZE_OUTPUT_NEW_LAYER)
-    {
-      target = add_color_layer (image_id, drawable_id);
-      dst = gimp_drawable_get_buffer (target);
-      if (! gimp_selection_is_empty (image_id))
-        {
-          mask = gimp_drawable_get_buffer (gimp_image_get_selection (image_id));
-          gimp_drawable_offsets (drawable_id, &off_x, &off_y);
-        }
-    }
-  else
-    {
-      /* merge_shadow applies the selection mask (feathering included) */
-      dst = gimp_drawable_get_shadow_buffer (drawable_id);
-    }
-
-  ok = colorize_buffer (model, &params, src, &roi, dst, mask, off_x, off_y,
-                        0, progress_cb, NULL, error);
-
-  g_object_unref (src);
-  g_object_unref (dst);  /* flushes the written tiles to GIMP */
-  if (mask)
-    g_object_unref (mask);
-  colorize_model_free (model);
-
-  if (values->output == COLORIZE_OUTPUT_NEW_LAYER)
-    {
-      if (ok)
-        gimp_drawable_update (target, roi.x, roi.y, roi.width, roi.height);
-      else
-        gimp_image_remove_layer (image_id, target);
-    }
-  else if (ok)
-    {
-      gimp_drawable_merge_shadow (drawable_id, TRUE);
-      gimp_drawable_update (drawable_id, roi.x, roi.y, roi.width, roi.height);
-    }
-  else
-    {
-      gimp_drawable_free_shadow (drawable_id);
-    }
-  gimp_progress_end ();
-  gimp_image_undo_group_end (image_id);
-  g_debug ("model load %.3f s, colorize + merge %.3f s, peak RSS %s",
-           (t_loaded - t_start) / 1e6,
-           (g_get_monotonic_time () - t_loaded) / 1e6, peak_rss ());
-  return ok;
 }

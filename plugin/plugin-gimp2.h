@@ -25,4 +25,12 @@ typedef struct
 gboolean colorize_dialog (gint32          drawable_id,
                           ColorizeValues *values);
 
+/* Colorizes `drawable_id` (or the selection) with `values`; the image
+ * changes only when that succeeded (one undo step). FALSE + error
+ * otherwise, the image then exactly as it was. */
+gboolean colorize_apply  (gint32                image_id,
+                          gint32                drawable_id,
+                          const ColorizeValues *values,
+                          GError              **error);
+
 #endif /* PLUGIN_GIMP2_H */

@@ -1,6 +1,7 @@
 /* plugin-gimp3.c: Colorize (Pix2Pix) for GIMP 3.0: registration,
- * arguments, undo, shadow buffer. The pixels are the business of
- * colorize-host.cpp, the dialog of plugin-gimp3-dialog.c.
+ * arguments. Writing into the image is the business of
+ * plugin-gimp3-apply.c, the pixels of colorize-host.cpp, the dialog of
+ * plugin-gimp3-dialog.c.
  *
  * This program is free software: you can redistribute it and/or modify it
  * under the terms of the GNU General Public License as published by the
@@ -14,9 +15,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "plugin-gimp3.h"
-#ifdef COLORIZE_TESTING
-#include "plugin-testing.h"
-#endif
 
 
 typedef struct _Colorize      Colorize;
@@ -49,10 +47,6 @@ static GimpValueArray * colorize_run              (GimpProcedure        *procedu
                                                    GimpDrawable        **drawables,
                                                    GimpProcedureConfig  *config,
                                                    gpointer              run_data);
-static gboolean         colorize_apply            (GimpImage            *image,
-                                                   GimpDrawable         *drawable,
-                                                   GimpProcedureConfig  *config,
-                                                   GError              **error);
 
 
 G_DEFINE_TYPE (Colorize, colorize, GIMP_TYPE_PLUG_IN)
@@ -240,15 +234,13 @@ colorize_run (GimpProcedure        *procedure,
     }
   drawable = drawables[0];
 
-  if (! gimp_item_is_layer (GIMP_ITEM (drawable)) ||
-      gimp_drawable_is_indexed (drawable))
-    {
-      g_set_error (&error, GIMP_PLUG_IN_ERROR, 0,
-                   _("Only RGB and grayscale layers can be colorized."));
-      return gimp_procedure_new_return_values (procedure,
-                                               GIMP_PDB_CALLING_ERROR,
-                                               error);
-    }
+  if (! colorize_check_drawable (gimp_item_is_layer (GIMP_ITEM (drawable)),
+                                 gimp_item_is_group (GIMP_ITEM (drawable)),
+                                 gimp_drawable_is_indexed (drawable),
+                                 &error))
+    return gimp_procedure_new_return_values (procedure,
+                                             GIMP_PDB_EXECUTION_ERROR,
+                                             error);
 
   if (run_mode == GIMP_RUN_INTERACTIVE &&
       ! colorize_dialog (procedure, config, drawable))
@@ -270,137 +262,4 @@ colorize_run (GimpProcedure        *procedure,
 
   return gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS,
                                            NULL);
-}
-
-/* libgimp 3.0 tells a plug-in nothing of a cancel in the status bar:
- * GIMP answers the call with "Cancelled" and ends the plug-in (closing
- * its undo group). The layer is then as it was: the shadow buffer is
- * never merged and a new layer is not yet in the image (see
- * new_color_layer); only a gray image's conversion to RGB remains. The
- * test build of the plug-in (COLORIZE_TESTING, never installed) ends
- * itself so (plugin-testing.c). */
-static gboolean
-progress_cb (gdouble fraction, gpointer user_data G_GNUC_UNUSED)
-{
-#ifdef COLORIZE_TESTING
-  colorize_testing_progress (fraction);
-#endif
-  gimp_progress_update (fraction);
-  return TRUE;
-}
-
-/* A transparent RGBA layer the size of `drawable`, in LCh color mode,
- * not yet in the image: insert_above() puts it there once its colours
- * are written. */
-static GimpLayer *
-new_color_layer (GimpImage *image, GimpDrawable *drawable)
-{
-  GimpLayer *layer = gimp_layer_new (image, _("Colorized"),
-                                     gimp_drawable_get_width (drawable),
-                                     gimp_drawable_get_height (drawable),
-                                     GIMP_RGBA_IMAGE, 100.0,
-                                     GIMP_LAYER_MODE_LCH_COLOR);
-
-  gimp_drawable_fill (GIMP_DRAWABLE (layer), GIMP_FILL_TRANSPARENT);
-  return layer;
-}
-
-/* Inserts `layer` into the image above `drawable`, at its offsets. */
-static void
-insert_above (GimpImage *image, GimpLayer *layer, GimpDrawable *drawable)
-{
-  gint off_x, off_y;
-
-  gimp_image_insert_layer (image, layer,
-                           GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
-                           gimp_image_get_item_position (image,
-                                                         GIMP_ITEM (drawable)));
-  gimp_drawable_get_offsets (drawable, &off_x, &off_y);
-  gimp_layer_set_offsets (layer, off_x, off_y);
-}
-
-static gboolean
-colorize_apply (GimpImage            *image,
-                GimpDrawable         *drawable,
-                GimpProcedureConfig  *config,
-                GError              **error)
-{
-  ColorizeParams  params;
-  ColorizeModel  *model;
-  GeglRectangle   roi;
-  GeglBuffer     *src, *dst, *mask = NULL;
-  GimpLayer      *layer = NULL;
-  gchar          *model_path;
-  gint            off_x = 0, off_y = 0;
-  gint            device, output;
-  gboolean        ok;
-
-  g_object_get (config,
-                "resolution", &params.resolution,
-                "strength",   &params.strength,
-                NULL);
-  device = gimp_procedure_config_get_choice_id (config, "device");
-  output = gimp_procedure_config_get_choice_id (config, "output");
-
-  if (! gimp_drawable_mask_intersect (drawable, &roi.x, &roi.y,
-                                      &roi.width, &roi.height))
-    return TRUE;  /* the selection does not touch this layer */
-
-  gimp_progress_init (_("Loading the colorization model"));
-  model_path = colorize_config_model_path (config);
-  model = colorize_model_load (model_path, device, error);
-  g_free (model_path);
-  if (! model)
-    return FALSE;
-
-  gimp_image_undo_group_start (image);
-  if (gimp_drawable_is_gray (drawable))
-    gimp_image_convert_rgb (image);
-
-  gimp_progress_init_printf (_("Colorizing (%s)"),
-                             colorize_model_device_name (model));
-  src = gimp_drawable_get_buffer (drawable);
-  if (output == COLORIZE_OUTPUT_NEW_LAYER)
-    {
-      layer = new_color_layer (image, drawable);
-      dst = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));
-      if (! gimp_selection_is_empty (image))
-        {
-          mask = gimp_drawable_get_buffer (GIMP_DRAWABLE (gimp_image_get_selection (image)));
-          gimp_drawable_get_offsets (drawable, &off_x, &off_y);
-        }
-    }
-  else
-    {
-      /* merge_shadow applies the selection mask (feathering included) */
-      dst = gimp_drawable_get_shadow_buffer (drawable);
-    }
-
-  ok = colorize_buffer (model, &params, src, &roi, dst, mask, off_x, off_y,
-                        0, progress_cb, NULL, error);
-
-  g_object_unref (src);
-  g_object_unref (dst);  /* flushes the written tiles to GIMP */
-  g_clear_object (&mask);
-  colorize_model_free (model);
-
-  if (layer)
-    {
-      if (ok)
-        insert_above (image, layer, drawable);
-      else
-        gimp_item_delete (GIMP_ITEM (layer));
-    }
-  else if (ok)
-    {
-      gimp_drawable_merge_shadow (drawable, TRUE);
-      gimp_drawable_update (drawable, roi.x, roi.y, roi.width, roi.height);
-    }
-  else
-    {
-      gimp_drawable_free_shadow (drawable);
-    }
-  gimp_progress_end ();
-  gimp_image_undo_group_end (image);
-  return ok;
 }

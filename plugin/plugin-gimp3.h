@@ -20,4 +20,12 @@ gboolean colorize_dialog (GimpProcedure       *procedure,
  * the installed default model (g_free the result). */
 gchar *  colorize_config_model_path (GimpProcedureConfig *config);
 
+/* Colorizes `drawable` (or the selection) with the config's values; the
+ * image changes only when that succeeded (one undo step). FALSE + error
+ * otherwise, the image then exactly as it was. */
+gboolean colorize_apply (GimpImage           *image,
+                         GimpDrawable        *drawable,
+                         GimpProcedureConfig *config,
+                         GError             **error);
+
 #endif /* PLUGIN_GIMP3_H */

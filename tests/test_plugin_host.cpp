@@ -1,10 +1,11 @@
 // The plug-in's host-independent part (plugin/colorize-host.h) on GEGL
 // buffers in memory, without GIMP: strips, roi, mask, precision, the
-// downscaled read for inference, cancel and errors.
+// downscaled read for inference, cancel and errors, accepted drawables.
 
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gegl.h>
@@ -248,6 +249,71 @@ TEST_F(PluginHost, ModelErrorsNameTheFile) {
   EXPECT_EQ(error->code, COLORIZE_HOST_ERROR_MODEL);
   EXPECT_NE(std::string(error->message).find(garbage), std::string::npos);
   g_clear_error(&error);
+}
+
+// A model that loads but fails on the image: the message names the model
+// pass, not loading.
+TEST_F(PluginHost, ModelPassErrorsSayTheModelPassFailed) {
+  const std::string failing = dir_->file("failing.pt");
+  colorize::testing::write_failing_model(failing);
+  GError *error = nullptr;
+  ColorizeModel *model =
+    colorize_model_load(failing.c_str(), COLORIZE_DEVICE_CPU, &error);
+  ASSERT_NE(model, nullptr) << error->message;
+  Buffer src = buffer_from(gray_rgb({64, 48}), "R'G'B' u8");
+  Buffer dst = new_buffer({64, 48}, "R'G'B' u8");
+  const GeglRectangle roi = {0, 0, 64, 48};
+  ColorizeParams params = {0, 1.0};
+  EXPECT_FALSE(colorize_buffer(model, &params, src.get(), &roi, dst.get(),
+                               nullptr, 0, 0, 0, nullptr, nullptr, &error));
+  colorize_model_free(model);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->code, COLORIZE_HOST_ERROR_MODEL);
+  EXPECT_EQ(std::string(error->message).rfind("The model pass failed: " +
+                                              failing + ": ", 0), 0u)
+      << error->message;
+  g_clear_error(&error);
+}
+
+// Which drawables are colorized, decided once for both GIMP hosts.
+TEST(PluginHostDrawables, LayerGroupsAndIndexedLayersAndChannelsAreRefused) {
+  GError *error = nullptr;
+  EXPECT_TRUE(colorize_check_drawable(TRUE, FALSE, FALSE, &error));
+  EXPECT_EQ(error, nullptr);
+  EXPECT_FALSE(colorize_check_drawable(TRUE, TRUE, FALSE, &error));
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->code, COLORIZE_HOST_ERROR_IMAGE);
+  EXPECT_STREQ(error->message, "Layer groups cannot be colorized; choose a "
+                               "layer inside the group.");
+  g_clear_error(&error);
+  using Flags = std::pair<gboolean, gboolean>;  // is layer, is indexed
+  for (const auto &[layer, indexed] : {Flags{FALSE, FALSE}, Flags{TRUE, TRUE}}) {
+    EXPECT_FALSE(colorize_check_drawable(layer, FALSE, indexed, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_EQ(error->code, COLORIZE_HOST_ERROR_IMAGE);
+    EXPECT_STREQ(error->message,
+                 "Only RGB and grayscale layers can be colorized.");
+    g_clear_error(&error);
+  }
+}
+
+// A gray layer's result buffer is RGB holding its Y' values as they are:
+// at strength 0, R = G = B = Y'.
+TEST_F(PluginHost, GrayResultBufferKeepsTheGrayValues) {
+  cv::Mat gray;
+  cv::cvtColor(gray_rgb({64, 48}), gray, cv::COLOR_RGB2GRAY);
+  Buffer src = buffer_from(gray, "Y' u8");
+  const GeglRectangle roi = {0, 0, 64, 48};
+  Buffer result(colorize_result_buffer(src.get(), &roi, FALSE));
+  EXPECT_STREQ(babl_get_name(gegl_buffer_get_format(result.get())),
+               "R'G'B' u8");
+  ColorizeParams params = {0, 0.0};
+  ASSERT_TRUE(colorize_buffer(model_, &params, src.get(), &roi, result.get(),
+                              nullptr, 0, 0, 0, nullptr, nullptr, nullptr));
+  cv::Mat out = read_buffer(result.get(), "R'G'B' u8", CV_8UC3), planes[3];
+  cv::split(out, planes);
+  for (const cv::Mat &plane : planes)
+    EXPECT_LE(cv::norm(plane, gray, cv::NORM_INF), 1.0);
 }
 
 // The default model: models/colorize-default.pt beside the plug-in, else

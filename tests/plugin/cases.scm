@@ -98,6 +98,27 @@
     (gimp-image-insert-layer img group 0 0)
     (colorize img group model 0))))
 
+(run-case "indexed" (lambda ()
+  (let* ((img (open-image "gray.png")))
+    (gimp-image-convert-indexed img CONVERT-DITHER-NONE
+                                CONVERT-PALETTE-GENERATE 16 FALSE FALSE "")
+    (colorize img (active img) model 0))))
+
+; a model that loads but fails on the image: the image stays as it was
+; (type, pixels, dirty flag, layers)
+(define (model-pass-case name file output)
+  (let* ((img (open-image file)) (d (active img)))
+    (gimp-image-clean-all img)
+    (run-case name (lambda () (colorize img d failing-model output)))
+    (say "FAILED " name
+         " gray " (if (= (car (gimp-image-base-type img)) GRAY) "yes" "no")
+         " dirty " (number->string (car (gimp-image-is-dirty img)))
+         " layers " (number->string (car (gimp-image-get-layers img))))
+    (save img d (string-append name "-out.png"))))
+(model-pass-case "model-pass-gray" "graymode.png" 0)
+(model-pass-case "model-pass-rgb" "gray.png" 0)
+(model-pass-case "model-pass-new-layer" "graymode.png" 1)
+
 (let* ((img (open-image "gray.png")) (d (active img)))
   (run-case "missing-model" (lambda () (colorize img d missing-model 0)))
   (run-case "garbage-model" (lambda () (colorize img d garbage-model 0)))

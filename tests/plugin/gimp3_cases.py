@@ -362,7 +362,7 @@ CASES = [
     ('new-layer-offsets', case_new_layer_offsets),
     ('missing-model', case_missing_model),
     ('garbage-model', case_garbage_model),
-]
+] + STATE_CASES  # gimp3_state_cases.py, piped in before this file
 
 # run only when named
 OPT_IN = [

@@ -1,8 +1,8 @@
 // End-to-end tests of the GIMP 3.0 plug-in with real, headless GIMP.
 //
 // One gimp-console-3.0 run executes every case of tests/plugin/
-// gimp3_cases.py through the python-fu-eval batch interpreter; the Python
-// cases assert on the pixels themselves and print "CASE <name> ok" or
+// gimp3_cases.py and gimp3_state_cases.py through the python-fu-eval batch
+// interpreter; the Python cases assert on the pixels themselves and print "CASE <name> ok" or
 // "CASE <name> FAIL: <why>", and each test here checks one such line. A
 // second run checks the German error message, a third runs the README's
 // batch snippet (tests/plugin/colorize-folder-gimp3.py) the way the README
@@ -25,6 +25,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "plugin/gimp_run.h"
 #include "support.h"
 
 namespace {
@@ -96,6 +97,10 @@ class Gimp3Run {
                       (plugin_dir + "/models/colorize-default.pt").c_str()),
               0);
     spit(garbage_model(), "this is not a TorchScript archive\n");
+    colorize::testing::write_failing_model(dir_.file("failing.pt"));
+    colorize::testing::write_color_model(dir_.file("color.pt"));
+    colorize::testing::write_gray_pngs(file("gray.png"), file("gray3.png"));
+    g_mkdir_with_parents(file("out").c_str(), 0700);
   }
 
   bool available() const { return !gimp_.empty(); }
@@ -143,6 +148,11 @@ class Gimp3Run {
       {"COLORIZE_T_MISSING", missing_model()},
       {"COLORIZE_T_GARBAGE", garbage_model()},
       {"COLORIZE_T_CASES", cases},
+      {"COLORIZE_T_FAILING", dir_.file("failing.pt")},
+      {"COLORIZE_T_COLOR", dir_.file("color.pt")},
+      {"COLORIZE_T_GRAY", file("gray.png")},
+      {"COLORIZE_T_GRAY3", file("gray3.png")},
+      {"COLORIZE_T_OUT", file("out")},
     };
     for (const auto &[name, value] : vars)
       envp = g_environ_setenv(envp, name, value.c_str(), TRUE);
@@ -159,10 +169,11 @@ class Gimp3Run {
 
     // python-fu-eval reads the script from stdin ("-b -")
     const std::string timeout = std::to_string(kGimpTimeoutSeconds);
+    const std::string cases_dir = env("COLORIZE_PLUGIN_CASES");
     const std::string command =
       "{ " +
-      (script.empty() ? "cat " + env("COLORIZE_PLUGIN_CASES") +
-                          "/gimp3_cases.py"
+      (script.empty() ? "cat " + cases_dir + "/gimp3_state_cases.py " +
+                          cases_dir + "/gimp3_cases.py"
                       : script) +
       "; } | timeout " + timeout + " " + gimp_ + " -i -d -f --gimprc=" + rc +
       " --batch-interpreter=python-fu-eval -b - --quit";
@@ -262,6 +273,30 @@ TEST_F(Gimp3Plugin, BadModelFailsWithMessageAndLeavesLayerUntouched) {
   expect_ok("garbage-model");
   EXPECT_NE(log_.find("MESSAGE The model file “" + run_->missing_model() +
                       "” does not exist."), std::string::npos) << log_;
+}
+
+// Refusals and failures: EXECUTION_ERROR, the image as it was (type,
+// layers, dirty flag, pixels) and a message saying what failed.
+TEST_F(Gimp3Plugin, ModelFailingOnTheImageLeavesItAsItWas) { expect_ok("model-pass"); }
+TEST_F(Gimp3Plugin, LayerGroupIsRefusedWithAMessage) { expect_ok("layer-group"); }
+TEST_F(Gimp3Plugin, IndexedLayerIsRefusedAsAnExecutionError) { expect_ok("indexed"); }
+
+// A Gray PNG through the plug-in and GIMP's PNG export keeps its lightness
+// as an RGB copy does (checked in GIMP, and here on the saved files).
+TEST_F(Gimp3Plugin, GrayFileKeepsItsLightnessLikeAnRgbFile) {
+  expect_ok("gray-file");
+  const cv::Mat in = cv::imread(run_->file("gray.png"), cv::IMREAD_UNCHANGED);
+  cv::Mat outs[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = i == 0 ? "gray.png" : "gray3.png";
+    cv::Mat out = outs[i] = cv::imread(run_->file("out/" + name));
+    ASSERT_EQ(out.size(), in.size()) << name;
+    auto [mean, max] = colorize::testing::l_difference(in, out);
+    EXPECT_LT(mean, 0.5) << name;
+    EXPECT_LT(max, 3.0) << name;
+  }
+  // the same pixels give the same colours, whatever the image mode
+  EXPECT_LE(cv::norm(outs[0], outs[1], cv::NORM_INF), 2.0);
 }
 
 TEST_F(Gimp3Plugin, ErrorMessageIsTranslatedToGerman) {

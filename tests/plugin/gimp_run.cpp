@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -62,7 +63,8 @@ void write_inputs(const TempDir &dir) {
   cv::resize(photo, small, kImageSize, 0, 0, cv::INTER_AREA);
   cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
   cv::cvtColor(gray, gray3, cv::COLOR_GRAY2BGR);
-  ASSERT_TRUE(cv::imwrite(dir.file("in/graymode.png"), gray));
+  // with a gAMA chunk, which GIMP 3.0 turns into a gray gamma 2.2 profile
+  ASSERT_TRUE(write_gamma_png(dir.file("in/graymode.png"), gray));
   ASSERT_TRUE(cv::imwrite(dir.file("in/gray.png"), gray3));
   ASSERT_TRUE(cv::imwrite(dir.file("in/batch/a.png"), gray3));
   ASSERT_TRUE(cv::imwrite(dir.file("in/batch/b.jpg"), gray));
@@ -110,6 +112,7 @@ GimpRun::GimpRun() {
   EXPECT_EQ(symlink(model().c_str(),
                     (plugin_dir + "/models/colorize-default.pt").c_str()), 0);
   spit(garbage_model(), "this is not a TorchScript archive\n");
+  write_failing_model(failing_model());
 }
 
 std::string GimpRun::in(const std::string &name) const {
@@ -125,6 +128,7 @@ std::string GimpRun::script(const std::string &body) const {
   return "(define model " + quoted(model()) + ")\n"
          "(define missing-model " + quoted(missing_model()) + ")\n"
          "(define garbage-model " + quoted(garbage_model()) + ")\n"
+         "(define failing-model " + quoted(failing_model()) + ")\n"
          "(define indir " + quoted(dir_.file("in")) + ")\n"
          "(define outdir " + quoted(dir_.file("out")) + ")\n" +
          slurp(cases + "/lib.scm") + slurp(cases + "/colorize-folder.scm") +
@@ -252,6 +256,76 @@ def forward(self, x):
   info.size_multiple = 8;
   info.name = "linear-color (test)";
   save_module(path, module, serialize_model_info(info).c_str());
+}
+
+void write_failing_model(const std::string &path) {
+  ModelInfo info;
+  info.input_size = 64;
+  info.size_multiple = 8;
+  info.name = "failing (test)";
+  // 0 / 0 = NaN once the input is more than 8 rows high
+  save_module(path,
+              scripted_module("torch.cat([x, x], 1) * 0.0 / "
+                              "max(0, 9 - x.size(2))"),
+              serialize_model_info(info).c_str());
+}
+
+namespace {
+
+uint32_t crc32(const unsigned char *data, size_t size) {
+  uint32_t crc = 0xffffffffu;
+  for (size_t i = 0; i < size; ++i) {
+    crc ^= data[i];
+    for (int k = 0; k < 8; ++k)
+      crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return crc ^ 0xffffffffu;
+}
+
+void put_u32(std::vector<unsigned char> &out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<unsigned char>(v >> shift));
+}
+
+}  // namespace
+
+bool write_gamma_png(const std::string &path, const cv::Mat &image) {
+  std::vector<unsigned char> png;
+  if (!cv::imencode(".png", image, png))
+    return false;
+  // gAMA (45455 = 1/2.2 x 100000) right after the signature and IHDR
+  std::vector<unsigned char> chunk;
+  put_u32(chunk, 4);
+  for (char c : std::string("gAMA"))
+    chunk.push_back(static_cast<unsigned char>(c));
+  put_u32(chunk, 45455);
+  put_u32(chunk, crc32(chunk.data() + 4, 8));
+  png.insert(png.begin() + 8 + 25, chunk.begin(), chunk.end());
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(png.data()),
+            static_cast<std::streamsize>(png.size()));
+  return out.good();
+}
+
+void write_gray_pngs(const std::string &gray, const std::string &rgb) {
+  cv::Mat photo = cv::imread(data_path("chelsea.png"), cv::IMREAD_COLOR);
+  ASSERT_FALSE(photo.empty());
+  cv::Mat gray1, gray3;
+  cv::cvtColor(photo, gray1, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(gray1, gray3, cv::COLOR_GRAY2BGR);
+  ASSERT_TRUE(write_gamma_png(gray, gray1));
+  ASSERT_TRUE(write_gamma_png(rgb, gray3));
+}
+
+std::pair<double, double> l_difference(const cv::Mat &a, const cv::Mat &b,
+                                       const cv::Mat &where) {
+  std::vector<cv::Mat> la, lb;
+  cv::split(lab_of(a), la);
+  cv::split(lab_of(b), lb);
+  cv::Mat d = cv::abs(la[0] - lb[0]);
+  double max = 0;
+  cv::minMaxLoc(d, nullptr, &max, nullptr, nullptr, where);
+  return {cv::mean(d, where)[0], max};
 }
 
 cv::Mat lab_of(const cv::Mat &image) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <opencv2/core.hpp>
 
@@ -40,6 +41,7 @@ class GimpRun {
   std::string model() const { return dir_.file("model.pt"); }
   std::string missing_model() const { return dir_.file("missing.pt"); }
   std::string garbage_model() const { return dir_.file("garbage.pt"); }
+  std::string failing_model() const { return dir_.file("failing.pt"); }
 
  private:
   /// Runs GIMP on `script`, through `wrapper` (a command run with GIMP's
@@ -58,6 +60,25 @@ class GimpRun {
 /// a = 110 (0.3 x + 0.1), b = 110 (0.2 - 0.25 x), x = L / 50 - 1;
 /// input_size 64, size_multiple 8.
 void write_color_model(const std::string &path);
+
+/// Writes a Lab model that loads (the core's size_multiple x size_multiple
+/// probe gives gray) but produces NaN on any larger input, i.e. on every
+/// real image: input_size 64, size_multiple 8.
+void write_failing_model(const std::string &path);
+
+/// Writes `image` as a PNG file with a gAMA chunk of gamma 1/2.2, as many
+/// programs write them (GIMP 3.0 makes a color profile of it). False on
+/// failure.
+bool write_gamma_png(const std::string &path, const cv::Mat &image);
+
+/// The fixture photo's gray pixels as a Gray PNG at `gray` and as an RGB
+/// PNG at `rgb`, full size, both with the gAMA chunk of write_gamma_png.
+void write_gray_pngs(const std::string &gray, const std::string &rgb);
+
+/// |L(a) - L(b)| of two images read by OpenCV (lab_of): mean and maximum
+/// over the pixels where `where` is non-zero (all when empty).
+std::pair<double, double> l_difference(const cv::Mat &a, const cv::Mat &b,
+                                       const cv::Mat &where = {});
 
 /// Lab (CV_32FC3) of an 8/16-bit BGR(A) or gray image read by OpenCV,
 /// through the core's one colour conversion.

@@ -1,7 +1,8 @@
 ; Helpers for the GIMP 2.10 end-to-end cases (Script-Fu / TinyScheme).
 ; The test driver (tests/test_plugin_gimp2.cpp) defines before this file:
 ;   model, missing-model, garbage-model, indir, outdir  (strings)
-; Each case prints "CASE <name> ok" or "CASE <name> error" and exports PNGs
+; Each case prints "CASE <name> ok" or "CASE <name> error: <message>" and
+; exports PNGs
 ; that the C++ test checks pixel by pixel.
 
 (define (in-file name) (string-append indir "/" name))
@@ -23,7 +24,17 @@
   (plug-in-colorize-pix2pix RUN-NONINTERACTIVE img drawable model-file
                             1 0 1.0 output))
 
+; The message of the last Scheme error; for a failed PDB call "Procedure
+; execution of <proc> failed: <message>" (EXECUTION_ERROR) or "... failed
+; on invalid input arguments: <message>" (CALLING_ERROR).
+(define last-error "")
+(define script-fu-error-hook *error-hook*)
+(set! *error-hook*
+      (lambda args
+        (set! last-error (if (string? (car args)) (car args) "?"))
+        (apply script-fu-error-hook args)))
+
 (define (run-case name thunk)
   (if (eq? (catch 'error (begin (thunk) 'ok)) 'ok)
       (say "CASE " name " ok")
-      (say "CASE " name " error")))
+      (say "CASE " name " error: " last-error)))
