@@ -4,6 +4,11 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <glib.h>
 #include <gtest/gtest.h>
 
@@ -83,6 +88,18 @@ std::string write_model(const std::string &path, const nets::UNetConfig &config,
   module.eval();
   const std::string json = serialize_model_info(info);
   return save_module(path, module, json.c_str());
+}
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof a;
+  bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+  getsockname(fd, reinterpret_cast<sockaddr *>(&a), &size);
+  close(fd);
+  return ntohs(a.sin_port);
 }
 
 }  // namespace colorize::testing

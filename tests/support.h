@@ -16,6 +16,9 @@ namespace colorize::testing {
 /// Fails the calling test (ADD_FAILURE) when the variable is not set.
 std::string data_path(const std::string &name);
 
+/// A TCP port of 127.0.0.1 that was free a moment ago.
+int free_port();
+
 /// A fresh folder under the system temp dir, removed with its contents when
 /// the object goes out of scope.
 class TempDir {

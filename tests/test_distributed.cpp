@@ -25,23 +25,11 @@
 #include "trainer_fixtures.h"
 
 using colorize::testing::data_path;
+using colorize::testing::free_port;
 namespace ct = colorize::train;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-/// A TCP port of 127.0.0.1 that was free a moment ago.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof a;
-  bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
-  getsockname(fd, reinterpret_cast<sockaddr *>(&a), &size);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 /// Resolved options of rank `rank` of 2 at 127.0.0.1:port.
 ct::DistOptions two_ranks(int rank, int port, int timeout_s = 30) {

@@ -37,24 +37,12 @@ extern char **environ;
 
 namespace fs = std::filesystem;
 using colorize::testing::data_path;
+using colorize::testing::free_port;
 using colorize::testing::TempDir;
 namespace ct = colorize::train;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-/// A TCP port of 127.0.0.1 that was free a moment ago.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof a;
-  bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
-  getsockname(fd, reinterpret_cast<sockaddr *>(&a), &size);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 constexpr int kEpochs = 6;
 
