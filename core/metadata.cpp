@@ -126,10 +126,38 @@ ColorSpace parse_color_space(const Reader &r) {
   r.fail("\"color_space\" must be \"lab\" or \"rgb\", got \"" + value + "\"");
 }
 
+/// Largest magnitude of a number in a free-form object. json-glib reads
+/// 1e999 as infinity and writes it back as `inf`, which is not JSON, and its
+/// scanner cannot read back what it writes for numbers close to DBL_MAX.
+constexpr double kMaxFreeFormNumber = 1e300;
+
+/// True when every number under `node` is within ±kMaxFreeFormNumber (NaN
+/// fails). The depth is bounded by check_limits().
+bool all_in_range(JsonNode *node) {
+  if (JSON_NODE_HOLDS_VALUE(node))
+    return json_node_get_value_type(node) != G_TYPE_DOUBLE ||
+           std::fabs(json_node_get_double(node)) <= kMaxFreeFormNumber;
+  if (JSON_NODE_HOLDS_OBJECT(node)) {
+    bool ok = true;
+    json_object_foreach_member(json_node_get_object(node),
+                               [](JsonObject *, const gchar *, JsonNode *member, gpointer data) {
+                                 *static_cast<bool *>(data) = *static_cast<bool *>(data) && all_in_range(member);
+                               }, &ok);
+    return ok;
+  }
+  if (JSON_NODE_HOLDS_ARRAY(node)) {
+    JsonArray *array = json_node_get_array(node);
+    for (guint i = 0; i < json_array_get_length(array); ++i)
+      if (!all_in_range(json_array_get_element(array, i))) return false;
+  }
+  return true;
+}
+
 /// Serialized text of an optional free-form object member ("{}" if absent).
 std::string object_text(const Reader &r, const char *key) {
   JsonNode *node = r.object(key);
   if (node == nullptr) return "{}";
+  if (!all_in_range(node)) r.fail("\"" + r.name(key) + "\" holds a number beyond ±1e300");
   gchar *s = json_to_string(node, FALSE);
   std::string result = s;
   g_free(s);

@@ -17,6 +17,7 @@
 #include <torch/script.h>
 
 #include "colorize/error.h"
+#include "model_archive.h"
 #include "model_guard.h"
 
 namespace colorize {

@@ -1,9 +1,7 @@
 #include "model_guard.h"
 
-#include <glib.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/script.h>
-#include <zip.h>
 
 #include <algorithm>
 #include <cstring>
@@ -13,6 +11,7 @@
 #include <string_view>
 
 #include "colorize/error.h"
+#include "model_archive.h"
 
 namespace colorize::detail {
 namespace {
@@ -83,79 +82,6 @@ const char *const kAllowed[] = {
     "prim::isinstance",
 };
 
-/// TorchScript writes tensor storages as `<archive>/data/<number>`; every
-/// other entry (sources, pickles, metadata) is searched for __setstate__.
-bool is_storage_entry(std::string_view name) {
-  const size_t slash = name.find('/');
-  if (slash == std::string_view::npos) return false;
-  const std::string_view rest = name.substr(slash + 1);
-  if (rest.substr(0, 5) != "data/" || rest.size() == 5) return false;
-  return std::all_of(rest.begin() + 5, rest.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-[[noreturn]] void refuse(const std::string &path, const std::string &why) {
-  throw ModelError(path + ": refused: " + why +
-                   "; a model file is a program, and colorize runs only what a colorization model needs "
-                   "(see \"What a model file may contain\" in models/README.md)");
-}
-
-struct ZipCloser {
-  void operator()(zip_t *z) const { zip_discard(z); }
-};
-struct ZipFileCloser {
-  void operator()(zip_file_t *f) const { zip_fclose(f); }
-};
-
-/// Reads entry `index` to its end (libzip then verifies its CRC); returns
-/// its content when `keep`, else an empty string.
-std::string read_entry(zip_t *zip, zip_uint64_t index, const std::string &name, bool keep,
-                       const std::string &path) {
-  std::unique_ptr<zip_file_t, ZipFileCloser> file(zip_fopen_index(zip, index, 0));
-  if (!file) throw ModelError(path + ": the model file is damaged (entry " + name + ": " + zip_strerror(zip) + ")");
-  std::string content;
-  char buffer[1 << 16];
-  for (;;) {
-    const zip_int64_t n = zip_fread(file.get(), buffer, sizeof buffer);
-    if (n < 0)
-      throw ModelError(path + ": the model file is damaged (entry " + name + ": " +
-                       zip_file_strerror(file.get()) + ")");
-    if (n == 0) break;
-    if (keep) content.append(buffer, size_t(n));
-  }
-  return content;
-}
-
-void check_entries(const std::string &bytes, const std::string &path) {
-  zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t *source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
-  std::unique_ptr<zip_t, ZipCloser> zip(source ? zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error)
-                                               : nullptr);
-  if (!zip) {
-    if (source) zip_source_free(source);
-    const std::string why = zip_error_strerror(&error);
-    zip_error_fini(&error);
-    throw ModelError(path + ": not a TorchScript model file (" + why + ")");
-  }
-  zip_error_fini(&error);
-  std::set<std::string> names;
-  const zip_int64_t count = zip_get_num_entries(zip.get(), 0);
-  for (zip_int64_t i = 0; i < count; ++i) {
-    const char *raw = zip_get_name(zip.get(), zip_uint64_t(i), ZIP_FL_ENC_RAW);
-    if (!raw) throw ModelError(path + ": the model file is damaged (" + zip_strerror(zip.get()) + ")");
-    const std::string name = raw;
-    // LibTorch looks entries up without regard to case.
-    std::string folded = name;
-    std::transform(folded.begin(), folded.end(), folded.begin(), [](unsigned char c) { return g_ascii_tolower(c); });
-    if (!names.insert(folded).second)
-      refuse(path, "the archive holds two entries named " + name);
-    const bool storage = is_storage_entry(name);
-    const std::string content = read_entry(zip.get(), zip_uint64_t(i), name, !storage, path);
-    if (!storage && content.find("__setstate__") != std::string::npos)
-      refuse(path, name + " defines or names __setstate__, code that would run while the file loads");
-  }
-}
-
 void collect_kinds(torch::jit::Block *block, std::set<std::string> &kinds) {
   for (torch::jit::Node *node : block->nodes()) {
     kinds.insert(node->kind().toQualString());
@@ -182,21 +108,6 @@ const std::vector<std::string> &allowed_operators() {
     return v;
   }();
   return list;
-}
-
-std::string read_checked_archive(const std::string &path) {
-  gchar *data = nullptr;
-  gsize size = 0;
-  GError *error = nullptr;
-  if (!g_file_get_contents(path.c_str(), &data, &size, &error)) {
-    const std::string why = error->message;
-    g_error_free(error);
-    throw ModelError(why);
-  }
-  std::string bytes(data, size);
-  g_free(data);
-  check_entries(bytes, path);
-  return bytes;
 }
 
 void check_operators(const torch::jit::Module &module, const std::string &path) {

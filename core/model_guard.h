@@ -4,7 +4,7 @@
 // (torch.from_file). A colorization model needs none of that, so core loads
 // a file only after these checks:
 //
-//  1. before LibTorch reads it: every zip entry is read through libzip, which
+//  1. before LibTorch reads it (model_archive.h): every zip entry is read through libzip, which
 //     verifies its CRC (LibTorch's reader does not); names must be unique;
 //     no TorchScript source in the archive may define __setstate__;
 //  2. after LibTorch has loaded it from those same bytes: every method of
@@ -20,10 +20,6 @@ struct Module;
 }
 
 namespace colorize::detail {
-
-/// The bytes of the model file at `path`, read once and checked as in 1.
-/// Throws ModelError (damaged archive, refused content, not a zip archive).
-std::string read_checked_archive(const std::string &path);
 
 /// Checks `module` (loaded from the file at `path`) as in 2. Throws
 /// ModelError naming each method and the operators it may not use.

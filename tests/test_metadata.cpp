@@ -277,6 +277,22 @@ TEST(Metadata, WholeFloatIntegersAreAccepted) {
   EXPECT_EQ(info.input_size, 256);
 }
 
+// json-glib reads 1e999 as infinity and would write it back as `inf`, which
+// no JSON parser reads, and cannot read back its own text for 1e308: such a
+// file could be loaded but not written again.
+TEST(Metadata, NumbersBeyond1e300AreRefusedInFreeFormObjects) {
+  for (const char *key : {"training", "architecture"})
+    for (const char *number : {"-1e999", "1e308", "1.000001e300"}) {
+      const std::string value = std::string(R"({"loss": [0.5, {"x": )") + number + "}]}";
+      const std::string message = error_for(to_json(with(valid_members(), key, value)));
+      EXPECT_NE(message.find(std::string("\"") + key + "\" holds a number beyond ±1e300"), std::string::npos)
+          << message;
+    }
+  const ModelInfo info =
+      parse_model_info(to_json(with(valid_members(), "training", R"({"loss": [1e300, {"x": -2.5e-30}]})")), kOrigin);
+  EXPECT_EQ(parse_model_info(colorize::serialize_model_info(info), kOrigin).training_json, info.training_json);
+}
+
 TEST(Metadata, InvalidJsonIsRejected) {
   EXPECT_NE(error_for("{\"format_version\": 1,").find(
                 std::string(kOrigin) + ": colorize.json: not valid JSON"),

@@ -1,0 +1,29 @@
+// The first half of the model file checks (model_guard.h has the second):
+// the archive itself, before LibTorch reads any of it. Every zip entry is
+// read through libzip, which verifies its CRC (LibTorch's reader does not);
+// entry names must be unique, ignoring case as LibTorch's lookup does; and
+// no entry but a tensor storage may contain __setstate__, the only
+// TorchScript code that runs while a file loads. No LibTorch here.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace colorize::detail {
+
+/// Largest entry other than a tensor storage (sources, pickles, metadata)
+/// that is searched; a larger one is refused.
+inline constexpr size_t kMaxArchiveTextEntry = size_t(64) << 20;
+
+/// Checks the bytes of a model file; `path` starts every message. Throws
+/// ModelError: not a zip archive, damaged (CRC, truncated), or refused
+/// content.
+void check_archive(const std::string &bytes, const std::string &path);
+
+/// The bytes of the model file at `path`, read once and checked.
+std::string read_checked_archive(const std::string &path);
+
+/// Throws ModelError "<path>: refused: <why>; a model file is a program…".
+[[noreturn]] void refuse(const std::string &path, const std::string &why);
+
+}  // namespace colorize::detail
