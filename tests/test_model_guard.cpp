@@ -4,6 +4,7 @@
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/script.h>
+#include <zip.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "colorize/error.h"
 #include "colorize/metadata.h"
 #include "colorize/model.h"
+#include "model_archive.h"
 #include "model_guard.h"
 #include "support.h"
 
@@ -142,6 +144,26 @@ TEST(ModelGuard, NotAnArchiveIsAClearError) {
   std::ofstream(path) << "this is not a zip archive";
   const std::string error = load_error(path);
   EXPECT_NE(error.find("not a TorchScript model file"), std::string::npos) << error;
+}
+
+// A few hundred kilobytes that inflate to more than a model's sources and
+// metadata could need are refused before they fill the memory.
+TEST(ModelGuard, HugeTextEntryIsRefused) {
+  TempDir dir;
+  const std::string path = dir.file("bomb.pt");
+  const std::string big(colorize::detail::kMaxArchiveTextEntry + 1, ' ');
+  int error = 0;
+  zip_t *zip = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  ASSERT_NE(zip, nullptr);
+  zip_source_t *source = zip_source_buffer(zip, big.data(), big.size(), 0);
+  ASSERT_NE(source, nullptr);
+  const zip_int64_t index = zip_file_add(zip, "bomb/code/__torch__.py", source, 0);
+  ASSERT_GE(index, 0);
+  ASSERT_EQ(zip_set_file_compression(zip, zip_uint64_t(index), ZIP_CM_DEFLATE, 9), 0);
+  ASSERT_EQ(zip_close(zip), 0);
+  ASSERT_LT(fs::file_size(path), big.size() / 100);
+  const std::string message = load_error(path);
+  EXPECT_NE(message.find("refused: entry bomb/code/__torch__.py is larger than 64 MB"), std::string::npos) << message;
 }
 
 TEST(ModelGuard, AllowedOperatorsAreSortedAndExcludeFileAccess) {
