@@ -213,10 +213,13 @@ TEST_F(DamagedCheckpoint, NoLoadableCheckpointFailsListingEachFolderAndChangesNo
 /// The shared 3-epoch run, undamaged.
 class ResumedRun : public DamagedCheckpoint {};
 
-TEST_F(ResumedRun, NewLearningRateAndDecayApplyToTheEpochsStillToRun) {
+TEST_F(ResumedRun, NewLearningRateDecayAndLambdaApplyToTheEpochsStillToRun) {
+  const double lambda = ct::load_state(ct::latest_checkpoint(out_.path())).options.lambda_l1;
   ct::TrainOptions r = resume_options(out_.path(), 5);
   r.lr = 1e-4;
   r.lr_given = true;
+  r.lambda_l1 = lambda / 4;  // e.g. a GAN phase after pre-training, with a stronger adversarial loss
+  r.lambda_given = true;
   r.decay_epochs = 2;
   r.decay_given = true;
   const auto result = ct::run_training(r);
@@ -226,4 +229,5 @@ TEST_F(ResumedRun, NewLearningRateAndDecayApplyToTheEpochsStillToRun) {
   EXPECT_DOUBLE_EQ(result.state.history[3].lr, 1e-4 * 2 / 3);  // a warm restart, decaying to 0 after epoch 5
   EXPECT_DOUBLE_EQ(result.state.history[4].lr, 1e-4 * 1 / 3);
   EXPECT_DOUBLE_EQ(ct::load_state(ct::latest_checkpoint(out_.path())).options.lr, 1e-4);
+  EXPECT_DOUBLE_EQ(ct::load_state(ct::latest_checkpoint(out_.path())).options.lambda_l1, lambda / 4);
 }

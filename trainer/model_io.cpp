@@ -98,19 +98,6 @@ void load_part(const std::string &path, F &&load) {
   }
 }
 
-/// The key of `param` in the optimizer's state map: its TensorImpl address,
-/// as a string in LibTorch 1.x and as a pointer in 2.x.
-template <typename Key>
-Key state_key(const torch::Tensor &param) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream s;
-    s << param.unsafeGetTensorImpl();
-    return s.str();
-  } else {
-    return Key(param.unsafeGetTensorImpl());
-  }
-}
-
 }  // namespace
 
 nets::UNetConfig unet_config(const TrainOptions &o) {

@@ -7,7 +7,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <type_traits>
 
 #include <torch/optim/adam.h>
 #include <torch/script.h>
@@ -84,6 +86,19 @@ LoadedCheckpoint resume_checkpoint(const std::string &out_dir, const std::functi
 /// its moments. Hyper-parameters are not read (the trainer sets them).
 /// Throws std::runtime_error naming `path` when the state does not fit.
 void load_adam(torch::optim::Adam &opt, const std::string &path);
+
+/// The key of `param` in Optimizer::state(): its TensorImpl address, as a
+/// string in LibTorch 1.x and as a pointer in 2.x.
+template <typename Key>
+Key state_key(const torch::Tensor &param) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream s;
+    s << param.unsafeGetTensorImpl();
+    return s.str();
+  } else {
+    return Key(param.unsafeGetTensorImpl());
+  }
+}
 
 /// colorize.json content for a generator trained as described by `state`.
 ModelInfo model_info(const TrainState &state, const std::string &name, const std::string &license);

@@ -94,6 +94,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
   gint64 seed = o.seed;
   gint epochs = -1, pretrain = -1, decay = -1;
   gdouble lr = -1;
+  gdouble lambda = -INFINITY;  // not given
   gdouble class_weight = -INFINITY;  // not given
   gboolean resume = FALSE, quiet = FALSE, half = FALSE, force = FALSE;
   GOptionEntry entries[] = {
@@ -109,7 +110,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"pretrain-epochs", 0, 0, G_OPTION_ARG_INT, &pretrain, "First epochs train the generator without the discriminator (default 50; at least --epochs = no GAN phase)", "N"},
       {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &decay, "Last epochs decay the learning rate linearly to 0 (default 10; more than --epochs = from the start)", "N"},
       {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (default 2e-4; on --resume, a new peak for the epochs still to run: a warm restart)", "X"},
-      {"lambda", 0, 0, G_OPTION_ARG_DOUBLE, &o.lambda_l1, "Weight of the L1 loss (default 100)", "X"},
+      {"lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda, "Weight of the content loss (L1, plus the class loss) against the adversarial loss in the GAN phase (default 100; may be changed on --resume)", "X"},
       {"gan-loss", 0, 0, G_OPTION_ARG_STRING, &gan.value, "Adversarial loss: bce (default) or lsgan", "NAME"},
       {"space", 0, 0, G_OPTION_ARG_STRING, &space.value, "Predict lab (a,b; default) or rgb", "NAME"},
       {"arch", 0, 0, G_OPTION_ARG_STRING, &arch.value, "unet (default) or autoencoder (no skips, L1 only)", "NAME"},
@@ -128,7 +129,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"samples-every", 0, 0, G_OPTION_ARG_INT, &o.samples_every, "Write a sample grid every N epochs (default 5, 0 = never)", "N"},
       {"num-samples", 0, 0, G_OPTION_ARG_INT, &o.num_samples, "Images per block of the sample grid (default 6)", "N"},
       {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Export model.pt with float16 parameters (half the size)", nullptr},
-      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs, --decay-epochs, --lr and run-time options may be changed; --threads stays the run's unless given, as only the same count continues it bit for bit; a damaged newest checkpoint falls back to the previous complete one)", nullptr},
+      {"resume", 'r', 0, G_OPTION_ARG_NONE, &resume, "Continue from the last checkpoint in --out with its options (--epochs, --pretrain-epochs, --decay-epochs, --lr, --lambda and run-time options may be changed; --threads stays the run's unless given, as only the same count continues it bit for bit; a damaged newest checkpoint falls back to the previous complete one)", nullptr},
       {"force", 0, 0, G_OPTION_ARG_NONE, &force, "Start a new run even if --out holds an earlier run's files (they are deleted first)", nullptr},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only warnings, errors and the final summary", nullptr},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name.value, "Model name written into the exported file", "TEXT"},
@@ -187,6 +188,8 @@ TrainOptions parse_train_options(int argc, char **argv) {
   if (o.decay_given) o.decay_epochs = decay;
   o.lr_given = lr != -1;
   if (o.lr_given) o.lr = lr;
+  o.lambda_given = lambda != -INFINITY;
+  if (o.lambda_given) o.lambda_l1 = lambda;
   o.resume = resume;
   o.force = force;
   o.quiet = quiet;
@@ -223,7 +226,7 @@ void validate(const TrainOptions &o) {
   require(o.val_dir.empty() || o.val_list.empty(), "--val-dir and --val-list cannot be used together");
   require(o.decay_epochs >= 0, "--decay-epochs must not be negative");
   require(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1)");
-  require(o.lambda_l1 >= 0, "--lambda must not be negative");
+  require(o.lambda_l1 >= 0 && std::isfinite(o.lambda_l1), "--lambda must be a finite number, not negative");
   require(o.threads >= 0 && o.threads <= kMaxThreads,
           "--threads must be in 0.." + std::to_string(kMaxThreads) + " (0 = all cores)");
   require(o.workers >= 1 && o.workers <= 64, "--workers must be in 1..64");

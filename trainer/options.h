@@ -59,6 +59,7 @@ struct TrainOptions {
   double beta1 = 0.5;
   double beta2 = 0.999;
   double lambda_l1 = 100.0;
+  bool lambda_given = false;  ///< --lambda on the command line (overrides the checkpoint's on resume)
   GanLoss gan_loss = GanLoss::Bce;
   Space space = Space::Lab;
   Arch arch = Arch::UNet;

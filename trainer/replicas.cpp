@@ -11,6 +11,7 @@
 #include <string>
 #include <type_traits>
 
+#include "model_io.h"
 #include "step.h"
 
 namespace colorize::train {
@@ -39,19 +40,6 @@ std::string layout(const Nets &nets) {
   add("g", nets.g);
   if (nets.d) add("d", *nets.d);
   return s.str();
-}
-
-/// Key of a parameter's entry in Optimizer::state(): the TensorImpl address,
-/// as a string in LibTorch 1.x and as a pointer in 2.x (as in model_io.cpp).
-template <typename Key>
-Key state_key(const torch::Tensor &param) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream s;
-    s << param.unsafeGetTensorImpl();
-    return s.str();
-  } else {
-    return Key(param.unsafeGetTensorImpl());
-  }
 }
 
 /// Adam's per-parameter state, created where missing (zero moments at step

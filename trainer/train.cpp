@@ -69,8 +69,8 @@ torch::jit::Module new_generator(const TrainOptions &o, const std::vector<Photo>
 }
 
 /// Options of a resumed run: the checkpoint's, with the run-time settings
-/// (and the schedule: --epochs, --pretrain-epochs, --decay-epochs, --lr, if
-/// given) from the command line. The LibTorch thread count
+/// (and the schedule: --epochs, --pretrain-epochs, --decay-epochs, --lr,
+/// --lambda, if given) from the command line. The LibTorch thread count
 /// stays the run's unless given: it changes the order of floating-point sums,
 /// so only the same count continues the run bit for bit.
 TrainOptions merge_resume(const TrainOptions &cli, TrainOptions saved) {
@@ -78,6 +78,7 @@ TrainOptions merge_resume(const TrainOptions &cli, TrainOptions saved) {
   if (cli.pretrain_given) saved.pretrain_epochs = cli.pretrain_epochs;
   if (cli.decay_given) saved.decay_epochs = cli.decay_epochs;
   if (cli.lr_given) saved.lr = cli.lr;
+  if (cli.lambda_given) saved.lambda_l1 = cli.lambda_l1;
   saved.out_dir = cli.out_dir;
   saved.device = cli.device;
   if (cli.threads > 0) saved.threads = cli.threads;
