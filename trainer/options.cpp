@@ -106,9 +106,9 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"prefix-weight", 0, 0, G_OPTION_ARG_STRING_ARRAY, &weights.value, "Sampling weight of the photos whose name starts with PREFIX_ (default 1; 0.25 = one epoch in four; may be repeated)", "PREFIX=W"},
       {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "Training crop side in pixels (default 128)", "N"},
       {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Batch size (default 16; on several processes, the whole batch, which they share)", "N"},
-      {"epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Total epochs, pre-training included (default 60)", "N"},
-      {"pretrain-epochs", 0, 0, G_OPTION_ARG_INT, &pretrain, "First epochs train the generator without the discriminator (default 50; at least --epochs = no GAN phase)", "N"},
-      {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &decay, "Last epochs decay the learning rate linearly to 0 (default 10; more than --epochs = from the start)", "N"},
+      {"epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Total epochs, pre-training included (default 48)", "N"},
+      {"pretrain-epochs", 0, 0, G_OPTION_ARG_INT, &pretrain, "First epochs train the generator without the discriminator (default 48 = all: no GAN phase; fewer adds a PatchGAN phase after them)", "N"},
+      {"decay-epochs", 0, 0, G_OPTION_ARG_INT, &decay, "Last epochs decay the learning rate linearly to 0 (default 14; more than --epochs = from the start)", "N"},
       {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam learning rate (default 2e-4; on --resume, a new peak for the epochs still to run: a warm restart)", "X"},
       {"lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda, "Weight of the content loss (L1, plus the class loss) against the adversarial loss in the GAN phase (default 100; may be changed on --resume)", "X"},
       {"gan-loss", 0, 0, G_OPTION_ARG_STRING, &gan.value, "Adversarial loss: bce (default) or lsgan", "NAME"},
@@ -146,7 +146,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
         "Trains a Pix2Pix colorizer (U-Net + PatchGAN on CIE Lab) from folders of colour photos.\n"
         "The defaults are the shipped default model's recipe: a U-Net with resize-convolution\n"
         "upsampling and two heads (a,b regression with L1, colour classes with rebalanced\n"
-        "cross-entropy), then a short GAN phase.",
+        "cross-entropy), without a GAN phase (--pretrain-epochs below --epochs adds one).",
         "Examples:\n"
         "  colorize-train --data photos/ --out run1\n"
         "  colorize-train --data photos/ --data more/ --prefix-weight utk=0.25 --val-list held-out.txt --out run1\n"

@@ -48,11 +48,11 @@ struct TrainOptions {
   std::string out_dir;
   int size = 128;             ///< crop side (pixels)
   int batch = 16;
-  int epochs = 60;            ///< total, pre-training included
+  int epochs = 48;            ///< total, pre-training included
   bool epochs_given = false;  ///< --epochs on the command line (resume keeps the old total otherwise)
-  int pretrain_epochs = 50;   ///< first epochs: no discriminator (L1 + classes)
+  int pretrain_epochs = 48;   ///< first epochs: no discriminator (L1 + classes); >= epochs: no GAN phase
   bool pretrain_given = false;  ///< --pretrain-epochs on the command line (overrides the checkpoint's on resume)
-  int decay_epochs = 10;      ///< last epochs: learning rate decays linearly
+  int decay_epochs = 14;      ///< last epochs: learning rate decays linearly
   bool lr_given = false;      ///< --lr on the command line (overrides the checkpoint's on resume)
   bool decay_given = false;   ///< --decay-epochs on the command line (overrides the checkpoint's on resume)
   double lr = 2e-4;
