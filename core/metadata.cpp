@@ -84,6 +84,14 @@ class Reader {
     return json_node_get_string(node);
   }
 
+  bool boolean(const char *key, bool fallback) const {
+    JsonNode *node = member(key, false);
+    if (node == nullptr) return fallback;
+    if (value_type(node) != G_TYPE_BOOLEAN)
+      fail("\"" + name(key) + "\" must be true or false, got " + describe(node));
+    return json_node_get_boolean(node);
+  }
+
   /// An optional object member, or nullptr when absent.
   JsonNode *object(const char *key) const {
     JsonNode *node = member(key, false);
@@ -269,15 +277,22 @@ ModelInfo parse_model_info(const std::string &json_text,
 
   ModelInfo info;
   info.format_version = r.integer("format_version");
-  if (info.format_version > kFormatVersion)
+  if (info.format_version > kHintFormatVersion)
     r.fail("format_version " + std::to_string(info.format_version) +
-           " was made by a newer version of colorize (this one reads version " +
-           std::to_string(kFormatVersion) + ")");
+           " was made by a newer version of colorize (this one reads versions " +
+           std::to_string(kFormatVersion) + " and " + std::to_string(kHintFormatVersion) + ")");
   if (info.format_version < kFormatVersion)
     r.fail("format_version " + std::to_string(info.format_version) +
-           " is not valid (must be " + std::to_string(kFormatVersion) + ")");
+           " is not valid (must be " + std::to_string(kFormatVersion) + " or " +
+           std::to_string(kHintFormatVersion) + ")");
 
   info.color_space = parse_color_space(r);
+  info.hints = r.boolean("hints", false);
+  if (info.hints != (info.format_version == kHintFormatVersion))
+    r.fail(info.hints ? "\"hints\": true needs format_version " + std::to_string(kHintFormatVersion)
+                      : "format_version " + std::to_string(kHintFormatVersion) + " needs \"hints\": true");
+  if (info.hints && info.color_space != ColorSpace::Lab)
+    r.fail("hint inputs need color_space \"lab\" (hints are a,b values)");
   info.input_size = size_value(r, "input_size", kMaxResolution);
   info.size_multiple = size_value(r, "size_multiple", kMaxSizeMultiple);
 
@@ -304,6 +319,10 @@ std::string serialize_model_info(const ModelInfo &info) {
   json_builder_add_int_value(b.get(), info.format_version);
   json_builder_set_member_name(b.get(), "color_space");
   json_builder_add_string_value(b.get(), to_string(info.color_space));
+  if (info.hints) {
+    json_builder_set_member_name(b.get(), "hints");
+    json_builder_add_boolean_value(b.get(), TRUE);
+  }
   json_builder_set_member_name(b.get(), "input_size");
   json_builder_add_int_value(b.get(), info.input_size);
   json_builder_set_member_name(b.get(), "size_multiple");

@@ -215,7 +215,7 @@ struct Model::Impl {
                      (c10_error ? short_reason(*c10_error) : text));
   }
 
-  /// Runs forward() on a [1,1,H,W] float tensor and checks the result is a
+  /// Runs forward() on a [1,C,H,W] float tensor and checks the result is a
   /// [1,C,H,W] floating-point tensor of finite values. Returns it as float32
   /// on the CPU.
   torch::Tensor run(const torch::Tensor &x) {
@@ -295,7 +295,7 @@ Model Model::load(const std::string &path, const LoadOptions &options) {
   }
 
   const int m = impl->info.size_multiple;
-  impl->run(torch::zeros({1, 1, m, m}));
+  impl->run(torch::zeros({1, impl->info.input_channels(), m, m}));
   return Model(std::move(impl));
 }
 
@@ -304,9 +304,11 @@ const std::string &Model::path() const { return impl_->path; }
 std::string Model::device_name() const { return impl_->device.str(); }
 
 cv::Mat Model::forward(const cv::Mat &x) const {
-  if (x.type() != CV_32FC1)
-    throw ImageError("model input must be CV_32FC1 (one float channel), got " +
-                     cv::typeToString(x.type()));
+  const int in = impl_->info.input_channels();
+  if (x.type() != CV_32FC(in))
+    throw ImageError("model input must be " + cv::typeToString(CV_32FC(in)) + " (" +
+                     (in == 1 ? std::string("normalised L") : "normalised L, hint a, hint b, hint mask") +
+                     "), got " + cv::typeToString(x.type()));
   const int m = impl_->info.size_multiple;
   if (x.empty() || x.rows % m != 0 || x.cols % m != 0)
     throw ImageError("model input is " + std::to_string(x.cols) + "x" +
@@ -314,18 +316,22 @@ cv::Mat Model::forward(const cv::Mat &x) const {
                      std::to_string(m));
 
   const cv::Mat input = x.isContinuous() ? x : x.clone();
+  const std::string shape = "[1, " + std::to_string(in) + ", " + std::to_string(x.rows) + ", " +
+                            std::to_string(x.cols) + "]";
   torch::Tensor y;
   try {
-    // Cloned so that a model that works in place cannot write into `x`.
+    // Interleaved channels made planar; a copy, so that a model that works
+    // in place cannot write into `x`.
     const torch::Tensor t =
-        torch::from_blob(const_cast<float *>(input.ptr<float>()), {1, 1, x.rows, x.cols},
+        torch::from_blob(const_cast<float *>(input.ptr<float>()), {1, x.rows, x.cols, in},
                          torch::kFloat)
-            .clone();
+            .permute({0, 3, 1, 2})
+            .clone(at::MemoryFormat::Contiguous);
     y = impl_->run(t).squeeze(0).permute({1, 2, 0}).contiguous();
   } catch (const Error &) {
     throw;
   } catch (const std::exception &e) {
-    impl_->fail(e, "[1, 1, " + std::to_string(x.rows) + ", " + std::to_string(x.cols) + "]");
+    impl_->fail(e, shape);
   }
 
   const int channels = impl_->info.output_channels();

@@ -28,6 +28,7 @@
 
 #include "color_internal.h"
 #include "colorize/error.h"
+#include "colorize/hints.h"
 
 namespace colorize {
 
@@ -271,6 +272,13 @@ AbMap infer(const Model &model, const cv::Mat &image, cv::Size full_size,
   }
   check_resolution(options.resolution);
   const ModelInfo &info = model.info();
+  if (!options.hints.empty()) {
+    if (!info.hints)
+      throw Error(model.path() + ": this model takes no colour hints (it reads L only)");
+    if (options.hints.size() != full_size)
+      throw ImageError("colour hints are " + size_text(options.hints.size()) + " but the image is " +
+                       size_text(full_size) + "; they must be the same size");
+  }
   const int resolution =
       options.resolution > 0 ? options.resolution : info.input_size;
   const cv::Size ws = working_size(image.size(), resolution);
@@ -292,6 +300,16 @@ AbMap infer(const Model &model, const cv::Mat &image, cv::Size full_size,
   // copyMakeBorder keeps reflecting when the padding exceeds the image.
   cv::copyMakeBorder(x, padded, top, pad_h - top, left, pad_w - left,
                      cv::BORDER_REFLECT_101);
+  if (info.hints) {
+    // No hint in the padding: mirrored dots would be hints the user did not give.
+    const cv::Mat hints = options.hints.empty() ? cv::Mat::zeros(ws, CV_32FC3)
+                                                : hint_channels(options.hints, ws, info.normalization, options.order);
+    cv::Mat hints_padded;
+    cv::copyMakeBorder(hints, hints_padded, top, pad_h - top, left, pad_w - left, cv::BORDER_CONSTANT,
+                       cv::Scalar::all(0));
+    cv::Mat planes[] = {padded, hints_padded};
+    cv::merge(planes, 2, padded);
+  }
 
   const cv::Mat y = model.forward(padded);
   const int channels = info.output_channels();

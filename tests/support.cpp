@@ -61,6 +61,8 @@ ModelInfo info_for(const nets::UNetConfig &config) {
   info.color_space = config.out_channels == 3 ? ColorSpace::Rgb : ColorSpace::Lab;
   info.size_multiple = nets::unet_size_multiple(config);
   info.input_size = info.size_multiple;
+  info.hints = config.in_channels == 4;
+  info.format_version = info.hints ? kHintFormatVersion : kFormatVersion;
   info.name = "untrained test network";
   info.architecture_json = nets::to_json(config);
   return info;

@@ -40,7 +40,7 @@ class TempDir {
 nets::UNetConfig tiny_unet(int out_channels = 2);
 
 /// ModelInfo matching `config`: color space from out_channels (2 = lab,
-/// 3 = rgb), size_multiple = input_size = 2^depth, architecture filled in.
+/// 3 = rgb), hint inputs when in_channels is 4, size_multiple = input_size = 2^depth, architecture filled in.
 ModelInfo info_for(const nets::UNetConfig &config);
 
 /// Builds the network (seeded RNG, so the same config gives the same

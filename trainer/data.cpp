@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ab_bins.h"
+#include "hints.h"
 #include "colorize/color.h"
 #include "image_check.h"
 
@@ -238,19 +239,21 @@ Batch make_batch(const std::vector<Example> &examples, bool class_targets) {
   b.n = int(examples.size());
   if (b.n == 0) return b;
   b.size = examples[0].x.rows;
+  b.x_channels = examples[0].x.channels();
   b.y_channels = examples[0].y.channels();
   const size_t plane = size_t(b.size) * b.size;
-  b.x.resize(b.n * plane);
+  b.x.resize(b.n * b.x_channels * plane);
   b.y.resize(b.n * b.y_channels * plane);
-  for (int i = 0; i < b.n; ++i) {
-    const cv::Mat &x = examples[i].x;
-    CV_Assert(x.isContinuous() && x.type() == CV_32FC1 && x.rows == b.size && x.cols == b.size);
-    std::copy(x.ptr<float>(), x.ptr<float>() + plane, b.x.begin() + i * plane);
+  auto planar = [&](const cv::Mat &m, int channels, std::vector<float> &to, int i) {
+    CV_Assert(m.type() == CV_32FC(channels) && m.rows == b.size && m.cols == b.size);
     std::vector<cv::Mat> ch;
-    cv::split(examples[i].y, ch);
-    for (int c = 0; c < b.y_channels; ++c)
-      std::copy(ch[c].ptr<float>(), ch[c].ptr<float>() + plane,
-                b.y.begin() + (size_t(i) * b.y_channels + c) * plane);
+    cv::split(m, ch);
+    for (int c = 0; c < channels; ++c)
+      std::copy(ch[c].ptr<float>(), ch[c].ptr<float>() + plane, to.begin() + (size_t(i) * channels + c) * plane);
+  };
+  for (int i = 0; i < b.n; ++i) {
+    planar(examples[i].x, b.x_channels, b.x, i);
+    planar(examples[i].y, b.y_channels, b.y, i);
   }
   if (class_targets) {
     CV_Assert(b.y_channels == 2 && b.size % 4 == 0);
@@ -265,9 +268,9 @@ Batch make_batch(const std::vector<Example> &examples, bool class_targets) {
 }
 
 BatchLoader::BatchLoader(const std::vector<Photo> &photos, int size, int batch, Space space,
-                         int64_t seed, int workers, bool class_targets, int shard, int shards)
+                         int64_t seed, int workers, bool class_targets, int shard, int shards, bool hints)
     : photos_(photos), size_(size), batch_(std::max(1, std::min(batch, int(photos.size())))),
-      space_(space), seed_(seed), class_targets_(class_targets) {
+      space_(space), seed_(seed), class_targets_(class_targets), hints_(hints) {
   if (shards < 1 || shard < 0 || shard >= shards || batch_ % shards != 0)
     throw std::invalid_argument("BatchLoader: a batch of " + std::to_string(batch_) + " has no part " +
                                 std::to_string(shard) + " of " + std::to_string(shards));
@@ -348,6 +351,7 @@ Batch BatchLoader::build(const std::vector<int> &order, int epoch, int index) co
     const Photo &p = photos_[order[pos]];
     std::mt19937_64 rng(seed_of(seed_, uint64_t(epoch) + 1, uint64_t(pos)));
     examples.push_back(make_example(random_crop(p.bgr, size_, rng), space_));
+    if (hints_) add_hints(examples.back(), random_hint_count(rng), rng);
   }
   return make_batch(examples, class_targets_);
 }

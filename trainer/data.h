@@ -62,8 +62,9 @@ std::vector<Photo> load_photos(const std::vector<std::string> &paths, int max_sh
 /// True when the photo carries (almost) no colour.
 bool is_grayscale(const cv::Mat &bgr);
 
-/// One network example: x = normalised L (CV_32FC1), y = target (CV_32FC2
-/// a,b or CV_32FC3 R,G,B, normalised), rgb8 = the crop (CV_8UC3, BGR).
+/// One network example: x = normalised L (CV_32FC1; CV_32FC4 with the hint
+/// channels of hints.h), y = target (CV_32FC2 a,b or CV_32FC3 R,G,B,
+/// normalised), rgb8 = the crop (CV_8UC3, BGR).
 struct Example {
   cv::Mat x, y, bgr8;
 };
@@ -86,8 +87,8 @@ cv::Mat center_crop(const cv::Mat &bgr, int size);
 Example make_example(const cv::Mat &bgr8, Space space);
 
 struct Batch {
-  int n = 0, size = 0, y_channels = 0;
-  std::vector<float> x;  ///< n x 1 x size x size
+  int n = 0, size = 0, x_channels = 1, y_channels = 0;
+  std::vector<float> x;  ///< n x x_channels x size x size
   std::vector<float> y;  ///< n x y_channels x size x size
   /// With class targets: n x kNeighbours x size/4 x size/4 class indices
   /// and weights (soft-encoded a,b of class_target_ab(), see ab_bins.h);
@@ -114,10 +115,14 @@ Batch make_batch(const std::vector<Example> &examples, bool class_targets = fals
 /// data-parallel run each take one part, so together they train on the
 /// batches of one process. `batch` (limited to the number of photos) must
 /// then be a multiple of `shards` (std::invalid_argument otherwise).
+///
+/// With `hints`, each example gets random_hint_count() simulated hints
+/// (hints.h), drawn from the example's own random stream.
 class BatchLoader {
  public:
   BatchLoader(const std::vector<Photo> &photos, int size, int batch, Space space,
-              int64_t seed, int workers, bool class_targets = false, int shard = 0, int shards = 1);
+              int64_t seed, int workers, bool class_targets = false, int shard = 0, int shards = 1,
+              bool hints = false);
   ~BatchLoader();
   BatchLoader(const BatchLoader &) = delete;
   BatchLoader &operator=(const BatchLoader &) = delete;
@@ -139,7 +144,7 @@ class BatchLoader {
   int part_ = 0, first_ = 0;  ///< examples of this shard in each batch, from position first_
   const Space space_;
   const int64_t seed_;
-  const bool class_targets_;
+  const bool class_targets_, hints_;
   std::shared_ptr<const std::vector<int>> order_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;

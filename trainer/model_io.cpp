@@ -111,6 +111,7 @@ nets::UNetConfig unet_config(const TrainOptions &o) {
   c.dropout = o.dropout;
   c.upsample = o.upsample == Upsample::Resize ? nets::Upsample::Resize : nets::Upsample::Transposed;
   c.classes = o.class_weight > 0 ? AbBins::gamut().size() : 0;
+  c.in_channels = o.hints ? 4 : 1;
   return c;
 }
 
@@ -275,6 +276,8 @@ ModelInfo model_info(const TrainState &state, const std::string &name, const std
   const TrainOptions &o = state.options;
   ModelInfo info;
   info.color_space = o.space == Space::Lab ? ColorSpace::Lab : ColorSpace::Rgb;
+  info.hints = o.hints;
+  info.format_version = o.hints ? kHintFormatVersion : kFormatVersion;
   info.input_size = o.size;
   info.size_multiple = 1 << o.depth;
   info.name = name.empty() ? o.name : name;
@@ -284,7 +287,7 @@ ModelInfo model_info(const TrainState &state, const std::string &name, const std
     << ", width " << o.width << (o.upsample == Upsample::Resize ? ", resize-convolution decoder" : "")
     << (o.class_weight > 0 ? ", regression + colour-class heads" : "") << ") predicting "
     << (o.space == Space::Lab ? "a,b" : "R,G,B")
-    << " from L, trained by colorize-train on " << state.train_photos << " photos for " << state.epoch
+    << (o.hints ? " from L and optional colour hints" : " from L") << ", trained by colorize-train on " << state.train_photos << " photos for " << state.epoch
     << " epochs at " << o.size << "x" << o.size << ".";
   info.description = d.str();
   info.architecture_json = nets::to_json(unet_config(o));

@@ -251,6 +251,33 @@ torch::jit::Module build_unet(const UNetConfig &c, const torch::Tensor &bin_ab) 
   return net;
 }
 
+void load_weights(torch::jit::Module &to, const torch::jit::Module &from) {
+  std::map<std::string, torch::Tensor> source;
+  for (const auto &p : from.named_parameters()) source[p.name] = p.value;
+  for (const auto &b : from.named_buffers()) source[b.name] = b.value;
+  torch::NoGradGuard no_grad;
+  auto copy = [&](const std::string &name, const torch::Tensor &dst) {
+    const auto it = source.find(name);
+    if (it == source.end()) throw std::invalid_argument("the initial weights have no tensor " + name);
+    const torch::Tensor &src = it->second;
+    if (src.sizes() == dst.sizes()) {
+      dst.copy_(src);
+      return;
+    }
+    bool widened = src.dim() == dst.dim() && src.dim() >= 2 && src.size(1) < dst.size(1);
+    for (int64_t d = 0; widened && d < src.dim(); ++d) widened = d == 1 || src.size(d) == dst.size(d);
+    if (!widened) {
+      std::ostringstream m;
+      m << "the initial weights' " << name << " is " << src.sizes() << ", this network's " << dst.sizes();
+      throw std::invalid_argument(m.str());
+    }
+    dst.zero_();
+    dst.narrow(1, 0, src.size(1)).copy_(src);
+  };
+  for (const auto &p : to.named_parameters()) copy(p.name, p.value);
+  for (const auto &b : to.named_buffers()) copy(b.name, b.value);
+}
+
 void set_decoding(torch::jit::Module &g, double blend, double temperature) {
   if (!has_class_head(g)) throw std::invalid_argument("this generator has no classification head to decode");
   if (!(blend >= 0.0 && blend <= 1.0)) throw std::invalid_argument("blend must be in [0, 1]");

@@ -86,6 +86,16 @@ void average_weights(torch::jit::Module &g, const std::vector<torch::jit::Module
 torch::jit::Module rebuild_unet(const UNetConfig &config, const torch::jit::Module &trained);
 torch::jit::Module build_patchgan(const PatchGanConfig &config);
 
+/// Copies every parameter and buffer of `from` into the tensor of the same
+/// name in `to` (converted to its type), for fine-tuning. A tensor of `to`
+/// that has more input channels (dimension 1) than `from`'s, as the first
+/// convolution of a hint-capable generator has over a plain one, takes
+/// `from`'s values in its first channels and zeros in the others, so `to`
+/// computes what `from` does as long as those extra inputs carry nothing.
+/// Throws std::invalid_argument naming the first tensor that is missing
+/// from `from` or does not fit.
+void load_weights(torch::jit::Module &to, const torch::jit::Module &from);
+
 /// Side multiple the U-Net needs: 2^depth.
 int unet_size_multiple(const UNetConfig &config);
 

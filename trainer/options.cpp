@@ -90,13 +90,13 @@ const char *to_string(Upsample v) { return v == Upsample::Resize ? "resize" : "t
 TrainOptions parse_train_options(int argc, char **argv) {
   TrainOptions o;
   StringsArg data, weights;
-  StringArg val, val_list, out, gan, space, arch, upsample, device, name, license, master_addr;
+  StringArg val, val_list, out, gan, space, arch, upsample, device, name, license, master_addr, init;
   gint64 seed = o.seed;
   gint epochs = -1, pretrain = -1, decay = -1;
   gdouble lr = -1;
   gdouble lambda = -INFINITY;  // not given
   gdouble class_weight = -INFINITY;  // not given
-  gboolean resume = FALSE, quiet = FALSE, half = FALSE, force = FALSE;
+  gboolean resume = FALSE, quiet = FALSE, half = FALSE, force = FALSE, hints = FALSE;
   GOptionEntry entries[] = {
       {"data", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &data.value, "Folder of colour photos (searched recursively; may be repeated)", "DIR"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out.value, "Output folder: checkpoints, model.pt, losses, samples", "DIR"},
@@ -116,6 +116,8 @@ TrainOptions parse_train_options(int argc, char **argv) {
       {"arch", 0, 0, G_OPTION_ARG_STRING, &arch.value, "unet (default) or autoencoder (no skips, L1 only)", "NAME"},
       {"upsample", 0, 0, G_OPTION_ARG_STRING, &upsample.value, "Decoder upsampling: resize (nearest x2 + 3x3 conv, half-resolution head; default) or transposed (Pix2Pix)", "NAME"},
       {"class-weight", 0, 0, G_OPTION_ARG_DOUBLE, &class_weight, "Weight of the colour-class loss of the classification head (default 1 with --upsample resize and --space lab, else 0 = regression only)", "X"},
+      {"hints", 0, 0, G_OPTION_ARG_NONE, &hints, "Train a hint-capable generator: L plus simulated colour hints (a,b patches and a mask; none in one example of eight) in, a,b out; exported as a format 2 model that follows users' colour dots", nullptr},
+      {"init", 0, 0, G_OPTION_ARG_FILENAME, &init.value, "Start the generator from the weights of a checkpoint folder or model file of the same architecture (fine-tuning); with --hints, the hint inputs start at zero weight, so the start behaves exactly like that generator", "PATH"},
       {"dropout", 0, 0, G_OPTION_ARG_DOUBLE, &o.dropout, "Dropout of the 3 innermost decoder blocks (default 0; Pix2Pix uses 0.5)", "P"},
       {"depth", 0, 0, G_OPTION_ARG_INT, &o.depth, "Generator levels; --size must be a multiple of 2^depth (default 7)", "N"},
       {"width", 0, 0, G_OPTION_ARG_INT, &o.width, "Generator filters of the first level (default 32)", "N"},
@@ -168,6 +170,8 @@ TrainOptions parse_train_options(int argc, char **argv) {
   name.copy_to(o.name);
   license.copy_to(o.license);
   master_addr.copy_to(o.dist.master_addr);
+  init.copy_to(o.init);
+  o.hints = hints;
   if (gan.value) o.gan_loss = choose<GanLoss>("gan-loss", gan.value, {{"bce", GanLoss::Bce}, {"lsgan", GanLoss::Lsgan}});
   if (space.value) o.space = choose<Space>("space", space.value, {{"lab", Space::Lab}, {"rgb", Space::Rgb}});
   if (arch.value) o.arch = choose<Arch>("arch", arch.value, {{"unet", Arch::UNet}, {"autoencoder", Arch::Autoencoder}});
@@ -220,6 +224,8 @@ void validate(const TrainOptions &o) {
   require(o.epochs >= 1, "--epochs must be at least 1");
   require(o.pretrain_epochs >= 0, "--pretrain-epochs must not be negative");
   require(o.class_weight >= 0 && o.class_weight <= 100, "--class-weight must be in 0..100");  // NaN fails too
+  require(!o.hints || o.space == Space::Lab, "--hints needs --space lab (hints are a,b values)");
+  require(o.init.empty() || !o.resume, "--init starts a new run; --resume continues from the run's own checkpoint");
   require(o.class_weight == 0 || (o.upsample == Upsample::Resize && o.space == Space::Lab),
           "--class-weight needs --upsample resize and --space lab (or --class-weight 0)");
   require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");

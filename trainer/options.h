@@ -66,6 +66,8 @@ struct TrainOptions {
   Upsample upsample = Upsample::Resize;
   double class_weight = 1.0;  ///< weight of the colour-class loss (0 = no classification head)
   double dropout = 0.0;       ///< dropout of the innermost decoder blocks
+  bool hints = false;         ///< generator takes simulated colour hints (hints.h) beside L
+  std::string init;           ///< new run: generator weights from this checkpoint folder or model file
   int depth = 7;
   int width = 32;
   int disc_width = 64;

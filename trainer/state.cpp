@@ -76,6 +76,8 @@ void add_options(JsonBuilder *b, const TrainOptions &o) {
   add(b, "arch", to_string(o.arch));
   add(b, "upsample", to_string(o.upsample));
   add(b, "class_weight", o.class_weight);
+  add(b, "hints", o.hints);
+  if (!o.init.empty()) add(b, "init", o.init);
   add(b, "dropout", o.dropout);
   add(b, "depth", o.depth);
   add(b, "width", o.width);
@@ -162,6 +164,8 @@ void read_options(JsonObject *o, TrainOptions &t) {
   // no classification head and dropout 0.5.
   t.upsample = get(o, "upsample", std::string("transposed")) == "resize" ? Upsample::Resize : Upsample::Transposed;
   t.class_weight = get(o, "class_weight", 0.0);
+  t.hints = get(o, "hints", false);
+  t.init = get(o, "init", std::string());
   t.dropout = get(o, "dropout", 0.5);
   t.depth = get(o, "depth", t.depth);
   t.width = get(o, "width", t.width);
@@ -269,6 +273,8 @@ std::string training_facts_json(const TrainState &s) {
   add(b, "method", o.arch == Arch::UNet ? "pix2pix" : "encoder-decoder (L1 only)");
   add(b, "upsample", to_string(o.upsample));
   add(b, "class_weight", o.class_weight);
+  if (o.hints) add(b, "hints", "simulated: geometric count (p = 1/8), 1-9 px patches of the mean a,b");
+  if (!o.init.empty()) add(b, "init", o.init);
   if (!o.prefix_weights.empty()) add(b, "prefix_weights", o.prefix_weights);
   add(b, "train_photos", s.train_photos);
   add(b, "val_photos", s.val_photos);

@@ -26,6 +26,7 @@ Batch slice(const Batch &b, int first, int n) {
   Batch s;
   s.n = n;
   s.size = b.size;
+  s.x_channels = b.x_channels;
   s.y_channels = b.y_channels;
   auto range = [&](const auto &all, auto &part) {
     const size_t per = all.size() / size_t(b.n);
@@ -104,8 +105,10 @@ Stepper::Forward Stepper::generate(const Part &part) const {
 
 torch::Tensor Stepper::discriminator_loss(const Part &part, const torch::Tensor &fake) const {
   auto &d = *nets_.d;
-  auto pred_real = d.forward({torch::cat({part.x, part.y}, 1)}).toTensor();
-  auto pred_fake = d.forward({torch::cat({part.x, fake}, 1)}).toTensor();
+  // The discriminator judges colours against L only, never the hints.
+  const auto L = part.x.narrow(1, 0, 1);
+  auto pred_real = d.forward({torch::cat({L, part.y}, 1)}).toTensor();
+  auto pred_fake = d.forward({torch::cat({L, fake}, 1)}).toTensor();
   return 0.5 * (gan_criterion(o_.gan_loss, pred_real, true) + gan_criterion(o_.gan_loss, pred_fake, false));
 }
 
@@ -116,7 +119,7 @@ StepLosses Stepper::step(const Batch &batch, bool gan, int epoch) {
     if (parts_ > 1) part.own = slice(batch, p * (batch.n / parts_), batch.n / parts_);
     part.batch = parts_ > 1 ? &part.own : &batch;
     const Batch &b = *part.batch;
-    part.x = torch::from_blob(const_cast<float *>(b.x.data()), {b.n, 1, b.size, b.size}, torch::kFloat)
+    part.x = torch::from_blob(const_cast<float *>(b.x.data()), {b.n, b.x_channels, b.size, b.size}, torch::kFloat)
                  .to(device_, torch::kFloat, false, true);
     part.y = torch::from_blob(const_cast<float *>(b.y.data()), {b.n, b.y_channels, b.size, b.size}, torch::kFloat)
                  .to(device_, torch::kFloat, false, true);
@@ -153,7 +156,7 @@ StepLosses Stepper::step(const Batch &batch, bool gan, int epoch) {
     enter(p);
     torch::Tensor loss_g = forward[p].content;
     if (gan) {
-      auto judged = nets_.d->forward({torch::cat({parts[p].x, forward[p].fake}, 1)}).toTensor();
+      auto judged = nets_.d->forward({torch::cat({parts[p].x.narrow(1, 0, 1), forward[p].fake}, 1)}).toTensor();
       auto g_adv = gan_criterion(o_.gan_loss, judged, true);
       loss_g = g_adv + o_.lambda_l1 * forward[p].content;
       sum.g_gan += g_adv.item<double>();

@@ -150,6 +150,18 @@ void check_split(const TrainOptions &o, size_t photos, int world) {
                      "); choose a multiple of " + std::to_string(parts));
 }
 
+/// Sets a new generator's weights from `path`: a checkpoint folder (its
+/// generator.pt) or a model file. Throws UsageError when they do not fit.
+void start_from(torch::jit::Module &g, const std::string &path) {
+  const bool folder = fs::is_directory(path);
+  try {
+    nets::load_weights(g, folder ? load_generator(path) : load_module(path));
+  } catch (const std::exception &e) {
+    throw UsageError("--init " + path + ": " + e.what() +
+                     " (the architecture options must be those of the run it comes from)");
+  }
+}
+
 /// The networks and their optimizers on `device`: the checkpoint's when this
 /// process resumes one, else new (seeded); then rank 0's on every rank.
 Nets start_nets(const TrainOptions &o, LoadedCheckpoint *resumed, const std::vector<Photo> &train,
@@ -160,6 +172,7 @@ Nets start_nets(const TrainOptions &o, LoadedCheckpoint *resumed, const std::vec
   } else {
     torch::manual_seed(uint64_t(o.seed));
     nets.g = new_generator(o, train);
+    if (!o.init.empty()) start_from(nets.g, o.init);
     if (o.arch == Arch::UNet) nets.d = nets::build_patchgan(patchgan_config(o));
   }
   nets.g.to(device);
@@ -333,7 +346,7 @@ TrainResult run_training(const TrainOptions &cli, const WarnFn &warn_in) {
 
   const bool classes = nets::has_class_head(nets.g);
   BatchLoader loader(train_photos, o.size, o.batch, o.space, o.seed, o.workers, classes, dist.rank(),
-                     dist.world_size());
+                     dist.world_size(), o.hints);
   Stepper stepper(nets, o, device, dist, o.accumulate);
   if (!progress.quiet())
     progress.message(start_line(state, loader.batches_per_epoch(), dist, device, resumed_run));

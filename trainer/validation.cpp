@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "colorize/color.h"
+#include "hints.h"
 #include "nets.h"
 #include "report.h"
 
@@ -11,12 +12,19 @@ namespace colorize::train {
 
 Validator::Validator(const std::vector<Photo> &train, const std::vector<Photo> &val, const TrainOptions &o)
     : space_(o.space), batch_(std::max(1, o.batch)) {
-  for (const auto &p : val) val_.push_back(make_example(center_crop(p.bgr, o.size), o.space));
+  // A hint-capable generator is validated without hints: the automatic
+  // colours users get when they give none.
+  std::mt19937_64 unused;
+  auto example = [&](const cv::Mat &bgr) {
+    Example e = make_example(center_crop(bgr, o.size), o.space);
+    if (o.hints) add_hints(e, 0, unused);
+    return e;
+  };
+  for (const auto &p : val) val_.push_back(example(p.bgr));
   const size_t n = std::min<size_t>(o.num_samples, val_.size());
   for (size_t i = 0; i < n; ++i) val_samples_.push_back(val_[i * val_.size() / n]);
   const size_t m = std::min<size_t>(o.num_samples, train.size());
-  for (size_t i = 0; i < m; ++i)
-    train_samples_.push_back(make_example(center_crop(train[i * train.size() / m].bgr, o.size), o.space));
+  for (size_t i = 0; i < m; ++i) train_samples_.push_back(example(train[i * train.size() / m].bgr));
 }
 
 Scores Validator::grayscale_baseline() const {
@@ -56,7 +64,7 @@ std::vector<cv::Mat> Validator::colorize(torch::jit::Module &g, const torch::Dev
     const size_t end = std::min(examples.size(), start + batch_);
     std::vector<Example> part(examples.begin() + start, examples.begin() + end);
     Batch b = make_batch(part);
-    auto x = torch::from_blob(b.x.data(), {b.n, 1, b.size, b.size}, torch::kFloat).to(device);
+    auto x = torch::from_blob(b.x.data(), {b.n, b.x_channels, b.size, b.size}, torch::kFloat).to(device);
     auto y = g.forward({x}).toTensor().to(torch::kCPU, torch::kFloat).contiguous();
     const int c = int(y.size(1));
     for (int i = 0; i < b.n; ++i) {

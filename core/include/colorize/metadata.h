@@ -9,8 +9,13 @@ namespace colorize {
 
 /// Name of the extra file inside the TorchScript archive.
 inline constexpr const char *kMetadataFileName = "colorize.json";
-/// The only format_version this build reads and writes.
+/// format_version of models whose forward() takes L alone ([N, 1, H, W]).
 inline constexpr int kFormatVersion = 1;
+/// format_version of models that also take colour hints ("hints": true):
+/// forward() takes [N, 4, H, W] = normalised L, hint a, hint b (normalised
+/// like the output) and a mask (1 where a hint is given, 0 elsewhere).
+/// Readers that know only version 1 refuse these files.
+inline constexpr int kHintFormatVersion = 2;
 /// Largest colorize.json accepted, in bytes (1 MiB); checked before parsing.
 inline constexpr size_t kMaxMetadataBytes = size_t{1} << 20;
 /// Deepest nesting of arrays and objects accepted in colorize.json (the top
@@ -46,6 +51,7 @@ struct Normalization {
 struct ModelInfo {
   int format_version = kFormatVersion;
   ColorSpace color_space = ColorSpace::Lab;
+  bool hints = false;       ///< forward() takes hint channels (kHintFormatVersion)
   int input_size = 256;     ///< working resolution (short side) of training
   int size_multiple = 256;  ///< forward() needs H, W multiples of this
   Normalization normalization;
@@ -57,6 +63,8 @@ struct ModelInfo {
 
   /// 2 for Lab models (a,b), 3 for RGB models (R,G,B).
   int output_channels() const { return color_space == ColorSpace::Lab ? 2 : 3; }
+  /// 4 for hint models (L, hint a, hint b, mask), else 1 (L).
+  int input_channels() const { return hints ? 4 : 1; }
 };
 
 const char *to_string(ColorSpace space);

@@ -61,8 +61,9 @@ class Model {
   /// "cpu" or "cuda:N".
   std::string device_name() const;
 
-  /// Raw network call. `x` is the normalised input, CV_32FC1, H and W
-  /// multiples of info().size_multiple. Returns the raw output as
+  /// Raw network call. `x` is the normalised input,
+  /// CV_32FC(info().input_channels()) (L; for hint models L, hint a, hint b,
+  /// mask, interleaved), H and W multiples of info().size_multiple. Returns the raw output as
   /// CV_32FC(output_channels) of the same H x W (interleaved channels).
   /// Throws ModelError when forward() fails or the output holds NaN or
   /// Inf, OutOfMemory when LibTorch cannot allocate.

@@ -28,6 +28,10 @@ struct InferOptions {
   /// Working resolution, at most kMaxResolution; 0 = the model's input_size.
   int resolution = 0;
   ChannelOrder order = ChannelOrder::Rgb;
+  /// Colour hints for hint models (colorize/hints.h): an RGBA picture the
+  /// size of the full image (`full_size`), channels in `order`; empty = none.
+  /// Given to a model without hint inputs it is an error.
+  cv::Mat hints;
 };
 
 /// a,b (Lab units) predicted for a whole image, at working resolution.
