@@ -175,8 +175,13 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
     }
     reporter.start(i, task.input);
     try {
+      JobSettings own = settings;
+      if (!task.hints.empty()) {
+        own.infer.hints = read_hint_image(task.hints);
+        own.infer.hint_order = ChannelOrder::Bgr;
+      }
       const JobResult r = colorize_file(
-          model, task.input, task.output, settings, [&](double fraction) {
+          model, task.input, task.output, own, [&](double fraction) {
             reporter.fraction(fraction);
             return !interrupted();
           });
@@ -193,7 +198,8 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
       reporter.say(task.input + ": interrupted, nothing written");
       ++failed;
     } catch (const std::exception &e) {
-      reporter.say(failure_report(task.input, e, opt.verbose));
+      const std::string what = task.hints.empty() ? task.input : task.input + " (hints " + task.hints + ")";
+      reporter.say(failure_report(what, e, opt.verbose));
       ++failed;
     }
   }
@@ -222,11 +228,20 @@ int run(int argc, char **argv) {
   }
   std::vector<Task> tasks;
   if (const int status = prepare_tasks(opt, tasks)) return status;
+  if (opt.hints) {
+    const std::string problem = assign_hints(tasks, opt.hints);
+    if (!problem.empty()) return usage_error(problem);
+  }
 
   watch_interrupts();
   if (opt.threads > 0) cv::setNumThreads(opt.threads);
   const std::optional<Model> model = load_model(opt, load);
   if (!model) return kExitFailed;
+  if (opt.hints && !model->info().hints) {
+    std::fprintf(stderr, "colorize: --hints: the model %s takes no colour hints (it reads L only; hint "
+                 "models have format_version %d)\n", model->path().c_str(), kHintFormatVersion);
+    return kExitUsage;
+  }
   return run_tasks(*model, tasks, opt);
 }
 

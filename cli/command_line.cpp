@@ -142,6 +142,11 @@ int parse_options(int &argc, char **&argv, Options &opt) {
        "FILE|DIR"},
       {"in-place", 'i', 0, G_OPTION_ARG_NONE, &opt.in_place,
        "Replace the input files with their results", nullptr},
+      {"hints", 0, 0, G_OPTION_ARG_FILENAME, &opt.hints,
+       "Colour hints for a hint model: an image of the input's size whose "
+       "opaque pixels (alpha >= 128) give their colour to the photo there; "
+       "for a folder of inputs, a folder of such images named like them",
+       "FILE|DIR"},
       {"refine", 0, 0, G_OPTION_ARG_NONE, &opt.refine,
        "Edge-aware refinement of the colours guided by the brightness",
        nullptr},

@@ -17,6 +17,7 @@ struct Options {
   gchar *device = nullptr;
   gchar *output = nullptr;
   gchar *progress = nullptr;  ///< "auto", "bar" or "plain"; nullptr: auto
+  gchar *hints = nullptr;     ///< hint image (one input) or folder of them
   gint resolution = 0;  ///< 0: the model's own
   gdouble strength = 1.0;
   gboolean in_place = FALSE;
@@ -37,6 +38,7 @@ struct Options {
     g_free(device);
     g_free(output);
     g_free(progress);
+    g_free(hints);
     g_strfreev(inputs);
   }
 };

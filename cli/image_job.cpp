@@ -171,6 +171,20 @@ bool is_jpeg_name(const std::string &path) {
   return one_of(lower_extension(path), {"jpg", "jpeg", "jpe", "jfif"});
 }
 
+cv::Mat read_hint_image(const std::string &path) {
+  cv::Mat hints;
+  try {
+    hints = read_image(path, cv::IMREAD_UNCHANGED);
+  } catch (const ImageError &e) {
+    throw ImageError("the hint image " + path + ": " + e.what());
+  }
+  if (hints.channels() != 4)
+    throw ImageError("the hint image " + path + " has no alpha channel: hints are the opaque pixels of an "
+                     "otherwise transparent image (PNG, TIFF or WebP with alpha)");
+  if (hints.depth() != CV_8U && hints.depth() != CV_16U) hints.convertTo(hints, CV_32F);
+  return hints;
+}
+
 bool is_image_name(const std::string &path) {
   return is_jpeg_name(path) ||
          one_of(lower_extension(path),

@@ -28,6 +28,11 @@ bool is_jpeg_name(const std::string &path);
 /// True for the file extensions of the image formats OpenCV can read.
 bool is_image_name(const std::string &path);
 
+/// Reads a hint image (--hints): any format OpenCV reads, with an alpha
+/// channel, as B,G,R,A (16-bit kept). Throws ImageError naming the problem
+/// (not an image, no alpha channel).
+cv::Mat read_hint_image(const std::string &path);
+
 /// Colorizes `input` into `output` (they may be the same file: in place).
 /// JPEG -> JPEG is streamed (see jpeg_stream.h); anything else goes through
 /// cv::imread / cv::imencode, keeping bit depth and alpha where the output

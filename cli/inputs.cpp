@@ -21,6 +21,12 @@ std::string join(const std::string &dir, const std::string &name) {
   return s;
 }
 
+/// File name without its last extension.
+std::string stem_of(const std::string &name) {
+  const size_t dot = name.rfind('.');
+  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
 std::string basename_of(const std::string &path) {
   char *b = g_path_get_basename(path.c_str());
   std::string s(b);
@@ -51,13 +57,13 @@ std::vector<Task> expand_inputs(const std::vector<std::string> &args) {
   std::vector<Task> tasks;
   for (const std::string &arg : args) {
     if (!g_file_test(arg.c_str(), G_FILE_TEST_IS_DIR)) {
-      tasks.push_back({arg, {}, {}});
+      tasks.push_back({arg, {}, {}, {}});
       continue;
     }
     GError *error = nullptr;
     GDir *dir = g_dir_open(arg.c_str(), 0, &error);
     if (!dir) {
-      tasks.push_back({arg, {}, error->message});
+      tasks.push_back({arg, {}, error->message, {}});
       g_error_free(error);
       continue;
     }
@@ -72,8 +78,8 @@ std::vector<Task> expand_inputs(const std::vector<std::string> &args) {
     g_dir_close(dir);
     std::sort(names.begin(), names.end());
     if (names.empty())
-      tasks.push_back({arg, {}, "no image files in this folder"});
-    for (const std::string &name : names) tasks.push_back({join(arg, name), {}, {}});
+      tasks.push_back({arg, {}, "no image files in this folder", {}});
+    for (const std::string &name : names) tasks.push_back({join(arg, name), {}, {}, {}});
   }
   return tasks;
 }
@@ -122,6 +128,30 @@ void assign_outputs(std::vector<Task> &tasks, const Destination &dest) {
       t.error = "the output " + t.output + " is already written for " +
                 it->second;
   }
+}
+
+std::string assign_hints(std::vector<Task> &tasks, const std::string &hints) {
+  if (g_file_test(hints.c_str(), G_FILE_TEST_IS_DIR)) {
+    std::map<std::string, std::string> by_stem;  // the first name in order wins
+    GDir *dir = g_dir_open(hints.c_str(), 0, nullptr);
+    if (!dir) return "--hints " + hints + ": cannot read the folder";
+    std::vector<std::string> names;
+    while (const char *name = g_dir_read_name(dir))
+      if (name[0] != '.' && is_image_name(name)) names.push_back(name);
+    g_dir_close(dir);
+    std::sort(names.begin(), names.end());
+    for (const auto &name : names) by_stem.emplace(stem_of(name), join(hints, name));
+    for (auto &t : tasks) {
+      const auto it = by_stem.find(stem_of(basename_of(t.input)));
+      if (it != by_stem.end()) t.hints = it->second;
+    }
+    return "";
+  }
+  if (!g_file_test(hints.c_str(), G_FILE_TEST_EXISTS)) return "--hints " + hints + ": no such file or folder";
+  if (tasks.size() != 1)
+    return "--hints FILE is for one input; for several, give a folder of hint images named like the inputs";
+  tasks[0].hints = hints;
+  return "";
 }
 
 }  // namespace colorize::cli

@@ -12,6 +12,7 @@
 #include "colorize/pipeline.h"
 #include "data.h"
 #include "dataset.h"
+#include "hints.h"
 #include "metrics.h"
 #include "report.h"
 #include "train.h"
@@ -23,6 +24,8 @@ namespace {
 
 /// Grid cells are square centre crops of this side.
 constexpr int kGridCell = 192;
+/// Simulated hints a hint model is also scored with (besides none).
+constexpr int kHintCounts[] = {1, 5, 10};
 
 /// The photos of the --data folders, only those named by --list if given.
 std::vector<std::string> eval_paths(const EvalOptions &o) {
@@ -90,6 +93,8 @@ int run_eval(const EvalOptions &o) {
   if (!o.grid.empty())
     for (int k = 0; k < o.grid_count; ++k) in_grid.insert(size_t(k) * paths.size() / size_t(o.grid_count));
   ScoreSums model_sums, gray_sums, original_sums;
+  std::vector<ScoreSums> hinted_sums(model.info().hints ? std::size(kHintCounts) : 0);
+  const int resolution = o.resolution > 0 ? o.resolution : model.info().input_size;
   int skipped = 0;
   std::vector<std::array<cv::Mat, 3>> cells;
   for (size_t i = 0; i < paths.size(); ++i) {
@@ -108,6 +113,13 @@ int run_eval(const EvalOptions &o) {
     }
     const cv::Mat result = colorize_image(model, img, infer, apply);
     model_sums.add(score(img, result));
+    for (size_t k = 0; k < hinted_sums.size(); ++k) {
+      std::mt19937_64 rng(uint64_t(i) * 7919 + uint64_t(kHintCounts[k]));  // the same hints for every model
+      InferOptions hinted = infer;
+      hinted.hints = hint_picture(img, working_size(img.size(), resolution), kHintCounts[k], rng);
+      hinted.hint_order = ChannelOrder::Bgr;
+      hinted_sums[k].add(score(img, colorize_image(model, img, hinted, apply)));
+    }
     const cv::Mat gray = grayscale_bgr8(img);
     gray_sums.add(score(img, gray));
     original_sums.add({0, 0, colorfulness(img), chroma_ripple(img), 0});
@@ -115,11 +127,14 @@ int run_eval(const EvalOptions &o) {
       cells.push_back({center_crop(img, kGridCell), center_crop(gray, kGridCell), center_crop(result, kGridCell)});
   }
   if (model_sums.n == 0) throw UsageError(o.data_dirs.front() + ": no usable colour photos");
-  const int resolution = o.resolution > 0 ? o.resolution : model.info().input_size;
   std::printf("model %s, %d photos, working resolution %d (%d skipped)\n", o.model.c_str(), model_sums.n,
               resolution, skipped);
   std::printf("%-20s %9s %9s %14s %8s %8s\n", "", "PSNR (dB)", "dE (a,b)", "colourfulness", "ripple", "L error");
-  print_row("model", model_sums.mean(), true);
+  print_row(hinted_sums.empty() ? "model" : "model, no hints", model_sums.mean(), true);
+  for (size_t k = 0; k < hinted_sums.size(); ++k) {
+    const std::string row = "model, " + std::to_string(kHintCounts[k]) + (kHintCounts[k] == 1 ? " hint" : " hints");
+    print_row(row.c_str(), hinted_sums[k].mean(), true);
+  }
   print_row("grayscale (a=b=0)", gray_sums.mean(), true);
   print_row("originals", original_sums.mean(), false);
   std::fflush(stdout);

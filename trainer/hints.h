@@ -25,4 +25,12 @@ int random_hint_count(std::mt19937_64 &rng);
 /// hint" (all zero). Lab examples only (std::invalid_argument otherwise).
 void add_hints(Example &e, int count, std::mt19937_64 &rng);
 
+/// Hints on a whole photo the way a user gives them to the programs: an
+/// RGBA picture of the photo's size (CV_8UC4, B,G,R,A like `bgr`),
+/// transparent but for `count` square patches where it carries the photo's
+/// own colours. Patches are drawn as by add_hints() on the `working` grid
+/// (sides of 1-9 cells, centres around the middle) and scaled to the photo,
+/// so that core's reduction gives each cell the true mean a,b.
+cv::Mat hint_picture(const cv::Mat &bgr, cv::Size working, int count, std::mt19937_64 &rng);
+
 }  // namespace colorize::train

@@ -29,9 +29,10 @@ struct InferOptions {
   int resolution = 0;
   ChannelOrder order = ChannelOrder::Rgb;
   /// Colour hints for hint models (colorize/hints.h): an RGBA picture the
-  /// size of the full image (`full_size`), channels in `order`; empty = none.
-  /// Given to a model without hint inputs it is an error.
+  /// size of the full image (`full_size`); empty = none. Given to a model
+  /// without hint inputs it is an error.
   cv::Mat hints;
+  ChannelOrder hint_order = ChannelOrder::Rgb;  ///< colour order of `hints`
 };
 
 /// a,b (Lab units) predicted for a whole image, at working resolution.
