@@ -154,7 +154,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadValue{"format_version", "\"1\"", "\"format_version\" must be an integer, got the string \"1\""},
         BadValue{"format_version", "true", "\"format_version\" must be an integer, got true"},
-        BadValue{"format_version", "2", "format_version 2 was made by a newer version"},
+        BadValue{"format_version", "3", "format_version 3 was made by a newer version"},
+        BadValue{"format_version", "2", "format_version 2 needs \"hints\": true"},
         BadValue{"format_version", "0", "format_version 0 is not valid"},
         BadValue{"color_space", "3", "\"color_space\" must be a string"},
         BadValue{"color_space", "\"LAB \"", "\"color_space\" must be \"lab\" or \"rgb\", got \"LAB \""},
