@@ -20,6 +20,7 @@
 #include "colorize/model.h"
 #include "colorize/model_path.h"
 #include "colorize/pipeline.h"
+#include "colorize-hints.h"
 #include "colorize-strips.h"
 
 namespace {
@@ -41,6 +42,33 @@ set_error (GError **error, ColorizeHostErrorCode code, const char *message)
 
 // What the model was doing when it failed: loading, or colorizing.
 enum class Stage { Load, Pass };
+
+// Refuses hints for a model without hint inputs, with a translated error.
+gboolean
+hints_fit (const ColorizeParams *params, const colorize::Model &model,
+           GError **error)
+{
+  if (! params->hints || model.info ().hints)
+    return TRUE;
+  gchar *msg = g_strdup_printf (_("The model %s takes no colour hints; "
+                                  "choose a hint model or no hints layer."),
+                                model.path ().c_str ());
+  set_error (error, COLORIZE_HOST_ERROR_MODEL, msg);
+  g_free (msg);
+  return FALSE;
+}
+
+// The hint picture core takes for `params` over `extent` (empty: none).
+cv::Mat
+hint_picture (const ColorizeParams *params, const GeglRectangle &extent,
+              GeglBuffer *src)
+{
+  if (! params->hints)
+    return cv::Mat ();
+  return colorize_host::read_hints (params->hints, params->hints_dx,
+                                    params->hints_dy, extent,
+                                    gegl_buffer_get_format (src));
+}
 
 // Runs `body`, turning every exception into a translated GError.
 template <typename Body>
@@ -241,6 +269,12 @@ colorize_model_free (ColorizeModel *model)
   delete model;
 }
 
+gboolean
+colorize_model_takes_hints (ColorizeModel *model)
+{
+  return model->model.info ().hints;
+}
+
 const gchar *
 colorize_model_device_name (ColorizeModel *model)
 {
@@ -261,6 +295,8 @@ colorize_buffer (ColorizeModel        *model,
                  gpointer              user_data,
                  GError              **error)
 {
+  if (! hints_fit (params, model->model, error))
+    return FALSE;
   return guarded (error, Stage::Pass, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
     const cv::Size full (extent->width, extent->height);
@@ -284,6 +320,7 @@ colorize_buffer (ColorizeModel        *model,
     // Phase 1: infer from a downscaled copy read through GEGL's scale.
     colorize::InferOptions infer_options;
     infer_options.resolution = params->resolution;
+    infer_options.hints = hint_picture (params, *extent, src);
     int resolution = params->resolution > 0
                      ? params->resolution
                      : model->model.info ().input_size;
@@ -304,6 +341,7 @@ colorize_buffer (ColorizeModel        *model,
     colorize::AbMap map = colorize::infer (model->model, small, full,
                                            infer_options);
     small.release ();
+    infer_options.hints.release ();
     gint64 t_infer = g_get_monotonic_time () - t_start;
     report (0.1);
 
@@ -340,6 +378,8 @@ colorize_preview (ColorizeModel        *model,
                   GError              **error)
 {
   *before = *after = NULL;
+  if (model && ! hints_fit (params, model->model, error))
+    return FALSE;
   gboolean ok = guarded (error, Stage::Pass, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
     double scale = std::min (1.0, (double) max_size /
@@ -362,12 +402,19 @@ colorize_preview (ColorizeModel        *model,
     if (! model)
       return;
 
+    // Hints are read at full size (a scaled read would fade small dots)
+    // and reduced by the model pass; its a,b then go onto the preview.
     colorize::InferOptions infer_options;
     infer_options.resolution = params->resolution;
+    infer_options.hints = hint_picture (params, *extent, src);
+    colorize::AbMap map = colorize::infer (
+      model->model, image, cv::Size (extent->width, extent->height),
+      infer_options);
+    map.image_size = image.size ();
     colorize::ApplyOptions apply_options;
     apply_options.strength = params->strength;
-    cv::Mat colored = colorize::colorize_image (model->model, image,
-                                                infer_options, apply_options);
+    cv::Mat colored;
+    colorize::apply (map, image, 0, colored, apply_options);
     CV_Assert (colored.type () == CV_8UC4 && colored.isContinuous ());
 
     *after = (guchar *) g_memdup2 (colored.data, bytes);

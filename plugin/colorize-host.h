@@ -56,7 +56,15 @@ typedef struct
   gint    resolution;  /* working resolution, 0 = the model's own, at most
                         * colorize_max_resolution ()                      */
   gdouble strength;    /* 0 = gray, 1 = model colours, up to 2            */
+  GeglBuffer *hints;   /* colour hints for a hint model, NULL = none: a
+                        * buffer with alpha whose opaque pixels (alpha at
+                        * least half) ask for their colour there          */
+  gint    hints_dx;    /* hints pixel (x, y) lies over source pixel       */
+  gint    hints_dy;    /* (x + hints_dx, y + hints_dy)                    */
 } ColorizeParams;
+
+/* TRUE when the model takes colour hints (a hint model, format 2). */
+gboolean        colorize_model_takes_hints  (ColorizeModel   *model);
 
 /* Fraction done in [0,1]; return FALSE to cancel. */
 typedef gboolean (* ColorizeProgressFunc) (gdouble  fraction,

@@ -125,13 +125,30 @@ write_result (gint32               image_id,
   gimp_image_undo_group_end (image_id);
 }
 
+void
+colorize_hints_params (gint32          drawable_id,
+                       gint32          hints_id,
+                       ColorizeParams *params)
+{
+  gint hx, hy, dx, dy;
+
+  params->hints = NULL;
+  if (hints_id == -1)
+    return;
+  gimp_drawable_offsets (hints_id, &hx, &hy);
+  gimp_drawable_offsets (drawable_id, &dx, &dy);
+  params->hints = gimp_drawable_get_buffer (hints_id);
+  params->hints_dx = hx - dx;
+  params->hints_dy = hy - dy;
+}
+
 gboolean
 colorize_apply (gint32                image_id,
                 gint32                drawable_id,
                 const ColorizeValues *values,
                 GError              **error)
 {
-  ColorizeParams  params = { values->resolution, values->strength };
+  ColorizeParams  params = { values->resolution, values->strength, NULL, 0, 0 };
   ColorizeModel  *model;
   GeglRectangle   roi;
   GeglBuffer     *src, *result, *mask = NULL;
@@ -166,8 +183,10 @@ colorize_apply (gint32                image_id,
       gimp_drawable_offsets (drawable_id, &off_x, &off_y);
     }
 
+  colorize_hints_params (drawable_id, values->hints, &params);
   ok = colorize_buffer (model, &params, src, &roi, result, mask,
                         off_x, off_y, 0, progress_cb, NULL, error);
+  g_clear_object (&params.hints);
   g_object_unref (src);
   if (mask)
     g_object_unref (mask);

@@ -41,7 +41,8 @@ static gboolean
 update_preview (gpointer data)
 {
   Dialog         *d = data;
-  ColorizeParams  params = { d->values->resolution, d->values->strength };
+  ColorizeParams  params = { d->values->resolution, d->values->strength,
+                              NULL, 0, 0 };
   GError         *error = NULL;
   GeglBuffer     *src;
   guchar         *before = NULL, *after = NULL;
@@ -65,6 +66,7 @@ update_preview (gpointer data)
 
   /* without a model: "before" only, and why there is no "after" */
   src = gimp_drawable_get_buffer (d->drawable_id);
+  colorize_hints_params (d->drawable_id, d->values->hints, &params);
   if (colorize_preview (d->model, &params, src, PREVIEW_SIZE, &w, &h,
                         &before, &after, error ? NULL : &error))
     {
@@ -92,6 +94,7 @@ update_preview (gpointer data)
       g_error_free (error);
     }
   g_object_unref (src);
+  g_clear_object (&params.hints);
   g_free (before);
   g_free (after);
   return G_SOURCE_REMOVE;
@@ -132,6 +135,52 @@ int_changed (GtkWidget *widget, Dialog *d)
     d->values->resolution =
       gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (widget));
   queue_preview (d);
+}
+
+static void
+hints_changed (GtkWidget *combo, Dialog *d)
+{
+  gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo),
+                                 &d->values->hints);
+  queue_preview (d);
+}
+
+/* Hints come from another plain layer of the same image. */
+static gboolean
+hints_candidate (gint32 image_id, gint32 item_id, gpointer data)
+{
+  gint32 drawable_id = GPOINTER_TO_INT (data);
+
+  return image_id == gimp_item_get_image (drawable_id) &&
+         item_id != drawable_id && ! gimp_item_is_group (item_id);
+}
+
+static GtkWidget *
+hints_combo (gint32 drawable_id, ColorizeValues *values, Dialog *d)
+{
+  GtkWidget *combo = gimp_layer_combo_box_new (hints_candidate,
+                                               GINT_TO_POINTER (drawable_id));
+
+  gimp_int_combo_box_prepend (GIMP_INT_COMBO_BOX (combo),
+                              GIMP_INT_STORE_VALUE, -1,
+                              GIMP_INT_STORE_LABEL, _("None"),
+                              -1);
+  if (values->hints == -1)
+    {
+      gint32 named = gimp_image_get_layer_by_name (
+        gimp_item_get_image (drawable_id), HINTS_LAYER_NAME);
+
+      if (named != -1 && hints_candidate (gimp_item_get_image (named), named,
+                                          GINT_TO_POINTER (drawable_id)))
+        values->hints = named;
+    }
+  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (combo), values->hints);
+  gimp_help_set_help_data (combo, _("A layer of dots of colour for a hint "
+                                    "model: paint them on a transparent "
+                                    "layer where you know the colours"),
+                           NULL);
+  g_signal_connect (combo, "changed", G_CALLBACK (hints_changed), d);
+  return combo;
 }
 
 static void
@@ -198,7 +247,7 @@ colorize_dialog (gint32 drawable_id, ColorizeValues *values)
   gtk_label_set_line_wrap (GTK_LABEL (d.status), TRUE);
   gtk_box_pack_start (GTK_BOX (vbox), d.status, FALSE, FALSE, 0);
 
-  table = gtk_table_new (5, 3, FALSE);
+  table = gtk_table_new (6, 3, FALSE);
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   gtk_box_pack_start (GTK_BOX (vbox), table, FALSE, FALSE, 0);
@@ -243,6 +292,9 @@ colorize_dialog (gint32 drawable_id, ColorizeValues *values)
                               _("0 = gray, 1 = the model's colours, 2 = more "
                                 "saturated"), NULL);
   g_signal_connect (adj, "value-changed", G_CALLBACK (strength_changed), &d);
+
+  attach_row (table, 4, _("Colour _hints:"), hints_combo (drawable_id, values,
+                                                           &d));
 
   radio = gimp_int_radio_group_new (TRUE, _("Output"),
                                     G_CALLBACK (gimp_radio_button_update),

@@ -9,6 +9,8 @@
  * option) any later version.
  */
 
+#include <string.h>
+
 #include <libgimp/gimp.h>
 #include <glib/gi18n-lib.h>
 
@@ -36,6 +38,7 @@ static const ColorizeValues default_values =
   0,                        /* resolution: the model's      */
   1.0,                      /* strength                     */
   COLORIZE_OUTPUT_REPLACE,
+  -1,                       /* no colour hints              */
 };
 
 /* Where our .mo files are: a "locale" folder beside the binary (per-user
@@ -90,6 +93,10 @@ query (void)
                                        "1 = model colours)" },
     { GIMP_PDB_INT32,    "output",     "Output { REPLACE (0), NEW-LAYER (1): "
                                        "a new layer in LCh color mode }" },
+    { GIMP_PDB_LAYER,    "hints",      "Colour hints for a hint model: a "
+                                       "layer of the image with alpha whose "
+                                       "opaque pixels give their colour "
+                                       "there; -1 = none" },
   };
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, plug_in_locale_dir);
@@ -109,6 +116,20 @@ query (void)
                           N_("Colorize (Pix2Pix)..."),
                           "RGB*, GRAY*",
                           GIMP_PLUGIN,
+                          G_N_ELEMENTS (args) - 1, 0,
+                          args, NULL);
+  gimp_install_procedure (PLUG_IN_PROC_HINTS,
+                          "Colorize a layer with a Pix2Pix neural network "
+                          "and colour hints",
+                          "plug-in-colorize-pix2pix with a ninth argument: "
+                          "a layer of colour hints (dots painted on a "
+                          "transparent layer) for a hint model, or -1.",
+                          "gimp-colorize authors",
+                          "gimp-colorize authors, GPL-3.0-or-later",
+                          "2026",
+                          NULL,
+                          "RGB*, GRAY*",
+                          GIMP_PLUGIN,
                           G_N_ELEMENTS (args), 0,
                           args, NULL);
 
@@ -116,7 +137,10 @@ query (void)
 }
 
 static gboolean
-check_values (const ColorizeValues *values, GError **error)
+check_values (gint32                image_id,
+              gint32                drawable_id,
+              const ColorizeValues *values,
+              GError              **error)
 {
   if (values->device < COLORIZE_DEVICE_AUTO ||
       values->device > COLORIZE_DEVICE_CUDA)
@@ -137,6 +161,14 @@ check_values (const ColorizeValues *values, GError **error)
     g_set_error (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_FAILED,
                  _("Invalid output %d (0 = replace, 1 = new layer)."),
                  values->output);
+  else if (values->hints != -1 &&
+           (! gimp_item_is_valid (values->hints) ||
+            ! gimp_item_is_layer (values->hints) ||
+            gimp_item_get_image (values->hints) != image_id ||
+            values->hints == drawable_id))
+    g_set_error (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_FAILED,
+                 _("The colour hints must be another layer of the same "
+                     "image, or none."));
   else
     return TRUE;
   return FALSE;
@@ -145,38 +177,48 @@ check_values (const ColorizeValues *values, GError **error)
 /* The values of the last interactive run, if any were stored by this
  * version of the plug-in (same size). */
 static void
-get_last_values (ColorizeValues *vals)
+get_last_values (gint32 image_id, gint32 drawable_id, ColorizeValues *vals)
 {
   if (gimp_get_data_size (PLUG_IN_PROC) == sizeof (ColorizeValues))
     gimp_get_data (PLUG_IN_PROC, vals);
+  /* a hints layer of another image, or one deleted since, is no longer */
+  if (vals->hints != -1 &&
+      (! gimp_item_is_valid (vals->hints) ||
+       gimp_item_get_image (vals->hints) != image_id ||
+       vals->hints == drawable_id))
+    vals->hints = -1;
 }
 
 /* The values to run with: the last ones, the dialog's or the arguments.
  * GIMP_PDB_SUCCESS, or the status to return (with error when a calling
  * error). */
 static GimpPDBStatusType
-get_values (GimpRunMode       run_mode,
+get_values (const gchar      *name,
+            GimpRunMode       run_mode,
             gint              nparams,
             const GimpParam  *param,
+            gint32            image_id,
             gint32            drawable_id,
             ColorizeValues   *vals,
             GError          **error)
 {
+  const gint wanted = strcmp (name, PLUG_IN_PROC_HINTS) == 0 ? 9 : 8;
+
   switch (run_mode)
     {
     case GIMP_RUN_INTERACTIVE:
-      get_last_values (vals);
+      get_last_values (image_id, drawable_id, vals);
       if (! colorize_dialog (drawable_id, vals))
         return GIMP_PDB_CANCEL;
       break;
 
     case GIMP_RUN_NONINTERACTIVE:
-      if (nparams != 8)
+      if (nparams != wanted)
         {
           g_set_error (error, COLORIZE_HOST_ERROR,
                        COLORIZE_HOST_ERROR_FAILED,
-                       _("%s takes 8 arguments, got %d."),
-                       PLUG_IN_PROC, nparams);
+                       _("%s takes %d arguments, got %d."),
+                       name, wanted, nparams);
           return GIMP_PDB_CALLING_ERROR;
         }
       g_strlcpy (vals->model, param[3].data.d_string ? param[3].data.d_string
@@ -186,12 +228,13 @@ get_values (GimpRunMode       run_mode,
       vals->resolution = param[5].data.d_int32;
       vals->strength   = param[6].data.d_float;
       vals->output     = param[7].data.d_int32;
-      if (! check_values (vals, error))
+      vals->hints      = wanted == 9 ? param[8].data.d_layer : -1;
+      if (! check_values (image_id, drawable_id, vals, error))
         return GIMP_PDB_CALLING_ERROR;
       break;
 
     case GIMP_RUN_WITH_LAST_VALS:
-      get_last_values (vals);
+      get_last_values (image_id, drawable_id, vals);
       break;
     }
 
@@ -199,7 +242,7 @@ get_values (GimpRunMode       run_mode,
 }
 
 static void
-run (const gchar      *name G_GNUC_UNUSED,
+run (const gchar      *name,
      gint              nparams,
      const GimpParam  *param,
      gint             *nreturn_vals,
@@ -228,8 +271,8 @@ run (const gchar      *name G_GNUC_UNUSED,
                                  &error))
     status = GIMP_PDB_EXECUTION_ERROR;
   else
-    status = get_values (run_mode, nparams, param, drawable_id, &vals,
-                         &error);
+    status = get_values (name, run_mode, nparams, param, image_id,
+                         drawable_id, &vals, &error);
 
   if (status == GIMP_PDB_SUCCESS)
     {

@@ -103,6 +103,27 @@ write_result (GimpImage           *image,
   gimp_image_undo_group_end (image);
 }
 
+void
+colorize_config_hints (GimpProcedureConfig *config,
+                       GimpDrawable        *drawable,
+                       ColorizeParams      *params)
+{
+  GimpLayer *hints = NULL;
+  gint       hx, hy, dx, dy;
+
+  params->hints = NULL;
+  params->hints_dx = params->hints_dy = 0;
+  g_object_get (config, "hints", &hints, NULL);
+  if (! hints)
+    return;
+  gimp_drawable_get_offsets (GIMP_DRAWABLE (hints), &hx, &hy);
+  gimp_drawable_get_offsets (drawable, &dx, &dy);
+  params->hints = gimp_drawable_get_buffer (GIMP_DRAWABLE (hints));
+  params->hints_dx = hx - dx;
+  params->hints_dy = hy - dy;
+  g_object_unref (hints);
+}
+
 gboolean
 colorize_apply (GimpImage            *image,
                 GimpDrawable         *drawable,
@@ -150,8 +171,10 @@ colorize_apply (GimpImage            *image,
       gimp_drawable_get_offsets (drawable, &off_x, &off_y);
     }
 
+  colorize_config_hints (config, drawable, &params);
   ok = colorize_buffer (model, &params, src, &roi, result, mask,
                         off_x, off_y, 0, progress_cb, NULL, error);
+  g_clear_object (&params.hints);
   g_object_unref (src);
   g_clear_object (&mask);
   colorize_model_free (model);

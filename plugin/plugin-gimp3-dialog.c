@@ -70,6 +70,7 @@ update_preview (gpointer data)
 
   /* without a model: "before" only, and why there is no "after" */
   src = gimp_drawable_get_buffer (d->drawable);
+  colorize_config_hints (d->config, d->drawable, &params);
   if (colorize_preview (d->model, &params, src, PREVIEW_SIZE, &w, &h,
                         &before, &after, error ? NULL : &error))
     {
@@ -96,6 +97,7 @@ update_preview (gpointer data)
       g_error_free (error);
     }
   g_object_unref (src);
+  g_clear_object (&params.hints);
   g_free (before);
   g_free (after);
   return G_SOURCE_REMOVE;
@@ -140,8 +142,8 @@ colorize_dialog (GimpProcedure       *procedure,
   gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
                                     "output", GIMP_TYPE_INT_RADIO_FRAME);
   gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog),
-                              "device", "resolution", "strength", "output",
-                              NULL);
+                              "device", "resolution", "strength", "hints",
+                              "output", NULL);
 
   /* the preview and the model file above the other arguments */
   content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));

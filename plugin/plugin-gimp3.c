@@ -207,9 +207,51 @@ colorize_create_procedure (GimpPlugIn  *plug_in,
                                             NULL),
                                           "replace",
                                           G_PARAM_READWRITE);
+
+      gimp_procedure_add_layer_argument (procedure, "hints",
+                                         _("Colour _hints"),
+                                         _("A layer of dots of colour for a "
+                                           "hint model: paint them on a "
+                                           "transparent layer where you know "
+                                           "the colours; none = automatic "
+                                           "colours"),
+                                         TRUE, G_PARAM_READWRITE);
     }
 
   return procedure;
+}
+
+/* The "hints" layer: another layer of the same image, or none. In the
+ * dialog, by default the image's layer named HINTS_LAYER_NAME. */
+static gboolean
+hints_fit (GimpImage            *image,
+           GimpDrawable         *drawable,
+           GimpProcedureConfig  *config,
+           GimpRunMode           run_mode,
+           GError              **error)
+{
+  GimpLayer *hints = NULL;
+  gboolean   ok = TRUE;
+
+  g_object_get (config, "hints", &hints, NULL);
+  if (! hints && run_mode == GIMP_RUN_INTERACTIVE)
+    {
+      GimpLayer *named = gimp_image_get_layer_by_name (image,
+                                                       HINTS_LAYER_NAME);
+      if (named && GIMP_DRAWABLE (named) != drawable)
+        g_object_set (config, "hints", named, NULL);
+    }
+  else if (hints && (gimp_item_get_image (GIMP_ITEM (hints)) != image ||
+                     GIMP_DRAWABLE (hints) == drawable ||
+                     gimp_item_is_group (GIMP_ITEM (hints))))
+    {
+      g_set_error (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_FAILED,
+                   _("The colour hints must be another layer of the same "
+                     "image, or none."));
+      ok = FALSE;
+    }
+  g_clear_object (&hints);
+  return ok;
 }
 
 static GimpValueArray *
@@ -240,6 +282,11 @@ colorize_run (GimpProcedure        *procedure,
                                  &error))
     return gimp_procedure_new_return_values (procedure,
                                              GIMP_PDB_EXECUTION_ERROR,
+                                             error);
+
+  if (! hints_fit (image, drawable, config, run_mode, &error))
+    return gimp_procedure_new_return_values (procedure,
+                                             GIMP_PDB_CALLING_ERROR,
                                              error);
 
   if (run_mode == GIMP_RUN_INTERACTIVE &&

@@ -327,6 +327,32 @@ TEST_F(Gimp2Plugin, DialogValuesAreUsedAndRemembered) {
   EXPECT_FALSE(identical(output("whole.png"), output("interactive-repeat.png")));
 }
 
+// A hint model whose colours are its hint channels: red where the red
+// dots of the "Colour hints" layer are, gray elsewhere; without hints gray.
+TEST_F(Gimp2Plugin, HintsLayerGivesItsColoursToAHintModel) {
+  ASSERT_TRUE(logged("CASE hints ok")) << log_;
+  ASSERT_TRUE(logged("CASE hints-none ok")) << log_;
+  const cv::Mat in = input("gray.png"), out = output("hints-out.png");
+  ASSERT_EQ(out.size(), in.size());
+  std::vector<cv::Mat> lab;
+  cv::split(lab_of(out), lab);
+  EXPECT_GT(cv::mean(lab[1](cv::Rect(46, 36, 12, 12)))[0], 20.0) << "red under the dots";
+  const cv::Rect far(110, 80, 40, 30);
+  EXPECT_LT(mean_chroma(out(far)), 1.0) << "gray away from them";
+  EXPECT_LT(mean_chroma(output("hints-none-out.png")), 1.0);
+  EXPECT_LT(l_difference(in, out).first, 0.6) << "lightness kept";
+}
+
+TEST_F(Gimp2Plugin, BadHintsAreRefusedWithAMessage) {
+  const std::string hints_proc = " error: Procedure execution of plug-in-colorize-pix2pix-hints failed";
+  EXPECT_TRUE(logged("CASE hints-plain-model" + hints_proc + ": The model " + run_->model() +
+                     " takes no colour hints")) << log_;
+  EXPECT_TRUE(logged("CASE hints-no-alpha" + hints_proc + ": Cannot colorize this layer: the colour hints "
+                     "layer has no alpha channel")) << log_;
+  EXPECT_TRUE(logged("CASE hints-self" + hints_proc + " on invalid input arguments: The colour hints must "
+                     "be another layer of the same image, or none")) << log_;
+}
+
 TEST_F(Gimp2Plugin, ErrorMessageIsTranslatedToGerman) {
   std::string why;
   std::string log = run_->run_german(&why);

@@ -83,7 +83,7 @@ class PluginHost : public ::testing::Test {
                        GeglBuffer *mask = nullptr,
                        ColorizeProgressFunc progress = nullptr,
                        gpointer data = nullptr, GError **error = nullptr) {
-    ColorizeParams params = {0, 1.0};
+    ColorizeParams params = {0, 1.0, nullptr, 0, 0};
     return colorize_buffer(model_, &params, src, &roi, dst, mask, 0, 0,
                            strip_rows, progress, data, error);
   }
@@ -219,7 +219,7 @@ TEST_F(PluginHost, ResolutionOverTheCoreLimitIsRefused) {
   Buffer src = buffer_from(rgb, "R'G'B' u8");
   Buffer dst = buffer_from(rgb, "R'G'B' u8");
   const GeglRectangle all = {0, 0, 90, 60};
-  ColorizeParams params = {colorize_max_resolution() + 1, 1.0};
+  ColorizeParams params = {colorize_max_resolution() + 1, 1.0, nullptr, 0, 0};
   GError *error = nullptr;
   EXPECT_FALSE(colorize_buffer(model_, &params, src.get(), &all, dst.get(),
                                nullptr, 0, 0, 0, nullptr, nullptr, &error));
@@ -263,7 +263,7 @@ TEST_F(PluginHost, ModelPassErrorsSayTheModelPassFailed) {
   Buffer src = buffer_from(gray_rgb({64, 48}), "R'G'B' u8");
   Buffer dst = new_buffer({64, 48}, "R'G'B' u8");
   const GeglRectangle roi = {0, 0, 64, 48};
-  ColorizeParams params = {0, 1.0};
+  ColorizeParams params = {0, 1.0, nullptr, 0, 0};
   EXPECT_FALSE(colorize_buffer(model, &params, src.get(), &roi, dst.get(),
                                nullptr, 0, 0, 0, nullptr, nullptr, &error));
   colorize_model_free(model);
@@ -307,7 +307,7 @@ TEST_F(PluginHost, GrayResultBufferKeepsTheGrayValues) {
   Buffer result(colorize_result_buffer(src.get(), &roi, FALSE));
   EXPECT_STREQ(babl_get_name(gegl_buffer_get_format(result.get())),
                "R'G'B' u8");
-  ColorizeParams params = {0, 0.0};
+  ColorizeParams params = {0, 0.0, nullptr, 0, 0};
   ASSERT_TRUE(colorize_buffer(model_, &params, src.get(), &roi, result.get(),
                               nullptr, 0, 0, 0, nullptr, nullptr, nullptr));
   cv::Mat out = read_buffer(result.get(), "R'G'B' u8", CV_8UC3), planes[3];

@@ -113,6 +113,7 @@ GimpRun::GimpRun() {
                     (plugin_dir + "/models/colorize-default.pt").c_str()), 0);
   spit(garbage_model(), "this is not a TorchScript archive\n");
   write_failing_model(failing_model());
+  write_hint_model(hint_model());
 }
 
 std::string GimpRun::in(const std::string &name) const {
@@ -129,6 +130,7 @@ std::string GimpRun::script(const std::string &body) const {
          "(define missing-model " + quoted(missing_model()) + ")\n"
          "(define garbage-model " + quoted(garbage_model()) + ")\n"
          "(define failing-model " + quoted(failing_model()) + ")\n"
+         "(define hint-model " + quoted(hint_model()) + ")\n"
          "(define indir " + quoted(dir_.file("in")) + ")\n"
          "(define outdir " + quoted(dir_.file("out")) + ")\n" +
          slurp(cases + "/lib.scm") + slurp(cases + "/colorize-folder.scm") +
@@ -256,6 +258,16 @@ def forward(self, x):
   info.size_multiple = 8;
   info.name = "linear-color (test)";
   save_module(path, module, serialize_model_info(info).c_str());
+}
+
+void write_hint_model(const std::string &path) {
+  ModelInfo info;
+  info.format_version = kHintFormatVersion;
+  info.hints = true;
+  info.input_size = 64;
+  info.size_multiple = 8;
+  info.name = "hint echo (test)";
+  save_module(path, scripted_module("x[:, 1:3]"), serialize_model_info(info).c_str());
 }
 
 void write_failing_model(const std::string &path) {

@@ -42,6 +42,7 @@ class GimpRun {
   std::string missing_model() const { return dir_.file("missing.pt"); }
   std::string garbage_model() const { return dir_.file("garbage.pt"); }
   std::string failing_model() const { return dir_.file("failing.pt"); }
+  std::string hint_model() const { return dir_.file("hints.pt"); }
 
  private:
   /// Runs GIMP on `script`, through `wrapper` (a command run with GIMP's
@@ -60,6 +61,11 @@ class GimpRun {
 /// a = 110 (0.3 x + 0.1), b = 110 (0.2 - 0.25 x), x = L / 50 - 1;
 /// input_size 64, size_multiple 8.
 void write_color_model(const std::string &path);
+
+/// Writes a hint model (format 2) whose a,b are its hint channels: gray
+/// where there is no hint, the hint's colour where there is one;
+/// input_size 64, size_multiple 8.
+void write_hint_model(const std::string &path);
 
 /// Writes a Lab model that loads (the core's size_multiple x size_multiple
 /// probe gives gray) but produces NaN on any larger input, i.e. on every
