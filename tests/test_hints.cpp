@@ -2,6 +2,7 @@
 // the reduction of a sparse RGBA picture to the network's hint channels,
 // inference with and without hints, the trainer's simulated hints and the
 // start of a hint-capable generator from a plain one.
+#include <filesystem>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -15,6 +16,8 @@
 #include "hints.h"
 #include "nets.h"
 #include "support.h"
+#include "train.h"
+#include "trainer_fixtures.h"
 
 namespace {
 
@@ -201,6 +204,41 @@ TEST(InitialWeights, AHintGeneratorStartsAsThePlainOneItComesFrom) {
   wider.width = 8;
   torch::jit::Module other = nets::build_unet(wider);
   EXPECT_THROW(nets::load_weights(other, plain), std::invalid_argument);
+}
+
+TEST(HintRun, APlainModelIsFineTunedIntoAHintModel) {
+  TempDir data, plain_run, hint_run, bad_run;
+  for (const char *name : colorize::testing::kTrainPhotos)
+    std::filesystem::copy_file(colorize::testing::data_path(name), data.file(name));
+  ct::TrainOptions plain = colorize::testing::tiny_options(data.path(), plain_run.path());
+  plain.epochs = plain.pretrain_epochs = 1;
+  const std::string plain_model = ct::run_training(plain).model_path;
+  ASSERT_FALSE(colorize::Model::load(plain_model).info().hints);
+
+  ct::TrainOptions hints = colorize::testing::tiny_options(data.path(), hint_run.path());
+  hints.epochs = hints.pretrain_epochs = 1;
+  hints.hints = true;
+  hints.init = plain_model;
+  const ct::TrainResult r = ct::run_training(hints);
+  const colorize::Model model = colorize::Model::load(r.model_path);
+  EXPECT_TRUE(model.info().hints);
+  EXPECT_EQ(model.info().format_version, colorize::kHintFormatVersion);
+  EXPECT_NE(model.info().training_json.find("\"init\""), std::string::npos) << model.info().training_json;
+  cv::Mat photo = cv::Mat::zeros(40, 48, CV_8UC3);
+  colorize::InferOptions o;
+  o.hints = dots(photo.size(), {{20, 20}}, {255, 0, 0});
+  EXPECT_NO_THROW(colorize::infer(model, photo, photo.size(), o));
+
+  // A generator of another width does not fit: a usage error naming --init.
+  ct::TrainOptions wider = hints;
+  wider.out_dir = bad_run.path();
+  wider.width = 16;
+  try {
+    ct::run_training(wider);
+    ADD_FAILURE() << "--init from another architecture accepted";
+  } catch (const ct::UsageError &e) {
+    EXPECT_NE(std::string(e.what()).find("--init " + plain_model), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

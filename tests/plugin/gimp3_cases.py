@@ -362,7 +362,7 @@ CASES = [
     ('new-layer-offsets', case_new_layer_offsets),
     ('missing-model', case_missing_model),
     ('garbage-model', case_garbage_model),
-] + STATE_CASES  # gimp3_state_cases.py, piped in before this file
+] + STATE_CASES + HINT_CASES  # gimp3_state_cases.py, gimp3_hint_cases.py
 
 # run only when named
 OPT_IN = [

@@ -1,7 +1,7 @@
 // End-to-end tests of the GIMP 3.0 plug-in with real, headless GIMP.
 //
 // One gimp-console-3.0 run executes every case of tests/plugin/
-// gimp3_cases.py and gimp3_state_cases.py through the python-fu-eval batch
+// gimp3_cases.py, gimp3_state_cases.py and gimp3_hint_cases.py through the python-fu-eval batch
 // interpreter; the Python cases assert on the pixels themselves and print "CASE <name> ok" or
 // "CASE <name> FAIL: <why>", and each test here checks one such line. A
 // second run checks the German error message, a third runs the README's
@@ -99,6 +99,7 @@ class Gimp3Run {
     spit(garbage_model(), "this is not a TorchScript archive\n");
     colorize::testing::write_failing_model(dir_.file("failing.pt"));
     colorize::testing::write_color_model(dir_.file("color.pt"));
+    colorize::testing::write_hint_model(dir_.file("hints.pt"));
     colorize::testing::write_gray_pngs(file("gray.png"), file("gray3.png"));
     g_mkdir_with_parents(file("out").c_str(), 0700);
   }
@@ -150,6 +151,7 @@ class Gimp3Run {
       {"COLORIZE_T_CASES", cases},
       {"COLORIZE_T_FAILING", dir_.file("failing.pt")},
       {"COLORIZE_T_COLOR", dir_.file("color.pt")},
+      {"COLORIZE_T_HINTS", dir_.file("hints.pt")},
       {"COLORIZE_T_GRAY", file("gray.png")},
       {"COLORIZE_T_GRAY3", file("gray3.png")},
       {"COLORIZE_T_OUT", file("out")},
@@ -172,7 +174,7 @@ class Gimp3Run {
     const std::string cases_dir = env("COLORIZE_PLUGIN_CASES");
     const std::string command =
       "{ " +
-      (script.empty() ? "cat " + cases_dir + "/gimp3_state_cases.py " +
+      (script.empty() ? "cat " + cases_dir + "/gimp3_hint_cases.py " + cases_dir + "/gimp3_state_cases.py " +
                           cases_dir + "/gimp3_cases.py"
                       : script) +
       "; } | timeout " + timeout + " " + gimp_ + " -i -d -f --gimprc=" + rc +
@@ -237,6 +239,10 @@ int Gimp3Plugin::status_ = 0;
 TEST_F(Gimp3Plugin, GimpExitsCleanly) { EXPECT_EQ(status_, 0) << log_; }
 
 TEST_F(Gimp3Plugin, ProcedureIsRegistered) { expect_ok("registered"); }
+
+TEST_F(Gimp3Plugin, HintsLayerGivesItsColoursToAHintModel) { expect_ok("hints"); }
+
+TEST_F(Gimp3Plugin, BadHintsAreRefusedAndTheLayerKept) { expect_ok("hints-refused"); }
 
 TEST_F(Gimp3Plugin, WholeLayerIsColorizedAndKeepsLightness) {
   expect_ok("whole");
