@@ -10,21 +10,24 @@
 # the generator weights of epochs EPOCH-N+1..EPOCH), runs `colorize-train eval`
 # on it (table appended to RUN_DIR/scored/scores.txt) and writes a contact
 # sheet of 24 validation photos beside it (.jpg). COLORIZE_TRAIN names the
-# colorize-train program (default: build/trainer/colorize-train).
+# colorize-train program (default: build/trainer/colorize-train); RUN_FOLDER
+# the run's folder under RUN_DIR (default train; e.g. hints for
+# models/train-hints.sh), whose scores go to RUN_DIR/scored-RUN_FOLDER.
 set -euo pipefail
 if (($# < 4)); then
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 train_exe=${COLORIZE_TRAIN:-$repo/build/trainer/colorize-train}
 run=$1 train=$2 extra=$3
 shift 3
-out=$run/scored
+folder=${RUN_FOLDER:-train}
+out=$run/scored${RUN_FOLDER:+-$RUN_FOLDER}
 mkdir -p "$out"
 for spec in "$@"; do
   IFS=: read -r epoch blend temperature average <<<"$spec"
-  ckpt=$(printf '%s/train/checkpoints/epoch-%04d' "$run" "$((10#$epoch))")
+  ckpt=$(printf '%s/%s/checkpoints/epoch-%04d' "$run" "$folder" "$((10#$epoch))")
   [[ -d $ckpt ]] || { echo "score-checkpoints: $ckpt: no such checkpoint" >&2; exit 2; }
   name=e$epoch${blend:+-b$blend}${temperature:+-t$temperature}${average:+-a$average}
   args=()

@@ -199,6 +199,9 @@ TrainOptions parse_train_options(int argc, char **argv) {
   o.quiet = quiet;
   o.half = half;
   validate(o);
+  // A resumed run keeps the --init it started from as a record only.
+  if (o.resume && !o.init.empty())
+    throw UsageError("--init starts a new run; --resume continues from the run's own checkpoint");
   return o;
 }
 
@@ -225,7 +228,6 @@ void validate(const TrainOptions &o) {
   require(o.pretrain_epochs >= 0, "--pretrain-epochs must not be negative");
   require(o.class_weight >= 0 && o.class_weight <= 100, "--class-weight must be in 0..100");  // NaN fails too
   require(!o.hints || o.space == Space::Lab, "--hints needs --space lab (hints are a,b values)");
-  require(o.init.empty() || !o.resume, "--init starts a new run; --resume continues from the run's own checkpoint");
   require(o.class_weight == 0 || (o.upsample == Upsample::Resize && o.space == Space::Lab),
           "--class-weight needs --upsample resize and --space lab (or --class-weight 0)");
   require(o.dropout >= 0 && o.dropout < 1, "--dropout must be in [0, 1)");
