@@ -36,4 +36,29 @@ read_hints (GeglBuffer *hints, int dx, int dy, const GeglRectangle &extent,
   return out;
 }
 
+gboolean
+hints_fit (const ColorizeParams *params, const colorize::Model &model,
+           GError **error)
+{
+  if (! params->hints || model.info ().hints)
+    return TRUE;
+  gchar *msg = g_strdup_printf (_("The model %s takes no colour hints; "
+                                  "choose a hint model or no hints layer."),
+                                model.path ().c_str ());
+  g_set_error_literal (error, COLORIZE_HOST_ERROR, COLORIZE_HOST_ERROR_MODEL,
+                       msg);
+  g_free (msg);
+  return FALSE;
+}
+
+cv::Mat
+hint_picture (const ColorizeParams *params, const GeglRectangle &extent,
+              GeglBuffer *src)
+{
+  if (! params->hints)
+    return cv::Mat ();
+  return read_hints (params->hints, params->hints_dx, params->hints_dy,
+                     extent, gegl_buffer_get_format (src));
+}
+
 }  // namespace colorize_host

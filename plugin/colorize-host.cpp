@@ -43,33 +43,6 @@ set_error (GError **error, ColorizeHostErrorCode code, const char *message)
 // What the model was doing when it failed: loading, or colorizing.
 enum class Stage { Load, Pass };
 
-// Refuses hints for a model without hint inputs, with a translated error.
-gboolean
-hints_fit (const ColorizeParams *params, const colorize::Model &model,
-           GError **error)
-{
-  if (! params->hints || model.info ().hints)
-    return TRUE;
-  gchar *msg = g_strdup_printf (_("The model %s takes no colour hints; "
-                                  "choose a hint model or no hints layer."),
-                                model.path ().c_str ());
-  set_error (error, COLORIZE_HOST_ERROR_MODEL, msg);
-  g_free (msg);
-  return FALSE;
-}
-
-// The hint picture core takes for `params` over `extent` (empty: none).
-cv::Mat
-hint_picture (const ColorizeParams *params, const GeglRectangle &extent,
-              GeglBuffer *src)
-{
-  if (! params->hints)
-    return cv::Mat ();
-  return colorize_host::read_hints (params->hints, params->hints_dx,
-                                    params->hints_dy, extent,
-                                    gegl_buffer_get_format (src));
-}
-
 // Runs `body`, turning every exception into a translated GError.
 template <typename Body>
 gboolean
@@ -269,12 +242,6 @@ colorize_model_free (ColorizeModel *model)
   delete model;
 }
 
-gboolean
-colorize_model_takes_hints (ColorizeModel *model)
-{
-  return model->model.info ().hints;
-}
-
 const gchar *
 colorize_model_device_name (ColorizeModel *model)
 {
@@ -295,7 +262,7 @@ colorize_buffer (ColorizeModel        *model,
                  gpointer              user_data,
                  GError              **error)
 {
-  if (! hints_fit (params, model->model, error))
+  if (! colorize_host::hints_fit (params, model->model, error))
     return FALSE;
   return guarded (error, Stage::Pass, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
@@ -320,7 +287,7 @@ colorize_buffer (ColorizeModel        *model,
     // Phase 1: infer from a downscaled copy read through GEGL's scale.
     colorize::InferOptions infer_options;
     infer_options.resolution = params->resolution;
-    infer_options.hints = hint_picture (params, *extent, src);
+    infer_options.hints = colorize_host::hint_picture (params, *extent, src);
     int resolution = params->resolution > 0
                      ? params->resolution
                      : model->model.info ().input_size;
@@ -378,7 +345,7 @@ colorize_preview (ColorizeModel        *model,
                   GError              **error)
 {
   *before = *after = NULL;
-  if (model && ! hints_fit (params, model->model, error))
+  if (model && ! colorize_host::hints_fit (params, model->model, error))
     return FALSE;
   gboolean ok = guarded (error, Stage::Pass, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
@@ -406,7 +373,7 @@ colorize_preview (ColorizeModel        *model,
     // and reduced by the model pass; its a,b then go onto the preview.
     colorize::InferOptions infer_options;
     infer_options.resolution = params->resolution;
-    infer_options.hints = hint_picture (params, *extent, src);
+    infer_options.hints = colorize_host::hint_picture (params, *extent, src);
     colorize::AbMap map = colorize::infer (
       model->model, image, cv::Size (extent->width, extent->height),
       infer_options);

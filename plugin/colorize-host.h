@@ -63,8 +63,6 @@ typedef struct
   gint    hints_dy;    /* (x + hints_dx, y + hints_dy)                    */
 } ColorizeParams;
 
-/* TRUE when the model takes colour hints (a hint model, format 2). */
-gboolean        colorize_model_takes_hints  (ColorizeModel   *model);
 
 /* Fraction done in [0,1]; return FALSE to cancel. */
 typedef gboolean (* ColorizeProgressFunc) (gdouble  fraction,
