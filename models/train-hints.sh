@@ -4,7 +4,10 @@
 # the Debian 13 chroot of .ci/trixie-chroot. It starts from the weights of
 # models/colorize-default.pt (the result of models/train-default.sh) with the
 # hint inputs at zero weight, so the first step behaves exactly like the
-# default model, and trains on simulated hints (none in one example of eight).
+# default model, and trains on simulated hints (none in one example of eight)
+# in two stages: epochs 1-14 at lr 5e-5 (decaying over 8-14), then a warm
+# restart at 2e-4 for epochs 15-24 (decaying over 17-24), which the hint
+# inputs (starting from zero weights) need to be used at all.
 #
 #   models/train-hints.sh RUN_DIR TRAIN_DIR EXTRA_DIR [colorize-train options...]
 #
@@ -15,7 +18,7 @@
 # complete checkpoint. Needs root (chroot).
 set -euo pipefail
 if (($# < 3)); then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -35,6 +38,11 @@ exec bash "$repo/.ci/trixie-chroot" run /bin/bash -euo pipefail -c '
   args=(--out "$run/hints" --threads 1)
   if compgen -G "$run/hints/checkpoints/epoch-*/state.json" >/dev/null; then
     args+=(--resume)
+    last=$(compgen -G "$run/hints/checkpoints/epoch-*/state.json" | sort | tail -1)
+    last=${last%/state.json}
+    if ((10#${last##*-} == 14)); then  # the end of stage 1: stage 2 starts
+      args+=(--epochs 24 --pretrain-epochs 24 --decay-epochs 8 --lr 2e-4)
+    fi
   else
     args+=(--data "$train" --data "$extra" --val-list "$repo/models/validation-photos.txt"
            --prefix-weight utk=0.25 --seed 1 --half
