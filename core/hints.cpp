@@ -1,6 +1,7 @@
 // Colour hints reduced to the network's hint channels: see colorize/hints.h.
 #include "colorize/hints.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -19,33 +20,47 @@ void check_hints(const cv::Mat &hints) {
 
 double depth_max(int depth) { return depth == CV_8U ? 255.0 : depth == CV_16U ? 65535.0 : 1.0; }
 
+/// CV_8U mask of the hint pixels: alpha at least half of the depth's
+/// maximum (128 for 8 bits, 32768 for 16, 0.5 for float), compared at the
+/// picture's own depth, so a full-resolution picture is never copied whole.
+cv::Mat hint_mask(const cv::Mat &hints) {
+  cv::Mat alpha, mask;
+  cv::extractChannel(hints, alpha, 3);
+  const double half = hints.depth() == CV_32F ? 0.5 : std::ceil(depth_max(hints.depth()) * 0.5);
+  cv::compare(alpha, half, mask, cv::CMP_GE);
+  return mask;
+}
+
+/// The colour of pixel `p` as float in [0,1] (the picture's channel order).
+template <typename T>
+cv::Vec3f colour_at(const cv::Mat &hints, cv::Point p, double scale) {
+  const cv::Vec<T, 4> &v = hints.at<cv::Vec<T, 4>>(p);
+  return cv::Vec3f(float(v[0] * scale), float(v[1] * scale), float(v[2] * scale));
+}
+
 /// The hint pixels' colours (float RGB or BGR in [0,1], one row) and where
 /// they are.
 void collect(const cv::Mat &hints, std::vector<cv::Point> &where, cv::Mat &colours) {
-  cv::Mat f;
-  hints.convertTo(f, CV_32F, 1.0 / depth_max(hints.depth()));
-  std::vector<cv::Vec3f> found;
-  for (int y = 0; y < f.rows; ++y) {
-    const cv::Vec4f *row = f.ptr<cv::Vec4f>(y);
-    for (int x = 0; x < f.cols; ++x)
-      if (row[x][3] >= 0.5f) {
-        where.emplace_back(x, y);
-        found.emplace_back(row[x][0], row[x][1], row[x][2]);
-      }
+  const cv::Mat mask = hint_mask(hints);
+  if (cv::countNonZero(mask) == 0) return;
+  cv::findNonZero(mask, where);
+  const double scale = 1.0 / depth_max(hints.depth());
+  colours.create(1, int(where.size()), CV_32FC3);
+  for (size_t i = 0; i < where.size(); ++i) {
+    cv::Vec3f &c = colours.at<cv::Vec3f>(0, int(i));
+    switch (hints.depth()) {
+      case CV_8U: c = colour_at<uchar>(hints, where[i], scale); break;
+      case CV_16U: c = colour_at<ushort>(hints, where[i], scale); break;
+      default: c = colour_at<float>(hints, where[i], scale); break;
+    }
   }
-  if (!found.empty()) colours = cv::Mat(found, true).reshape(3, 1);
 }
 
 }  // namespace
 
 size_t count_hint_pixels(const cv::Mat &hints) {
   check_hints(hints);
-  std::vector<cv::Mat> planes;
-  cv::split(hints, planes);
-  const double half = depth_max(hints.depth()) * 0.5;
-  cv::Mat alpha;
-  planes[3].convertTo(alpha, CV_32F);
-  return size_t(cv::countNonZero(alpha >= half));
+  return size_t(cv::countNonZero(hint_mask(hints)));
 }
 
 cv::Mat hint_channels(const cv::Mat &hints, cv::Size working, const Normalization &n, ChannelOrder order) {
