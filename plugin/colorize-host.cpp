@@ -248,6 +248,41 @@ colorize_model_device_name (ColorizeModel *model)
   return model->device_name.c_str ();
 }
 
+gint
+colorize_model_input_size (ColorizeModel *model)
+{
+  return model->model.info ().input_size;
+}
+
+static void
+model_entry_free (gpointer data)
+{
+  auto *entry = static_cast<ColorizeModelEntry *> (data);
+
+  g_free (entry->name);
+  g_free (entry->path);
+  g_free (entry->description);
+  g_free (entry);
+}
+
+GPtrArray *
+colorize_list_models (void)
+{
+  GPtrArray *result = g_ptr_array_new_with_free_func (model_entry_free);
+
+  for (const colorize::ModelEntry &found : colorize::list_models ())
+    {
+      if (! found.info)
+        continue;
+      auto *entry = g_new0 (ColorizeModelEntry, 1);
+      entry->name = g_strdup (found.name.c_str ());
+      entry->path = g_strdup (found.path.c_str ());
+      entry->description = g_strdup (found.info->description.c_str ());
+      g_ptr_array_add (result, entry);
+    }
+  return result;
+}
+
 gboolean
 colorize_buffer (ColorizeModel        *model,
                  const ColorizeParams *params,
@@ -389,6 +424,37 @@ colorize_preview (ColorizeModel        *model,
   if (! ok)
     g_clear_pointer (before, g_free);
   return ok;
+}
+
+gboolean
+colorize_preview_area (ColorizeModel        *model,
+                       const ColorizeParams *params,
+                       GeglBuffer           *src,
+                       const GeglRectangle  *area,
+                       guchar              **before,
+                       guchar              **after,
+                       GError              **error)
+{
+  const Babl *format =
+    babl_format_with_space ("R'G'B'A u8", gegl_buffer_get_format (src));
+  gsize bytes = (gsize) area->width * area->height * 4;
+  GeglBuffer *dst = colorize_result_buffer (src, area, TRUE);
+
+  *before = *after = NULL;
+  if (! colorize_buffer (model, params, src, area, dst, NULL, 0, 0, 0,
+                         NULL, NULL, error))
+    {
+      g_object_unref (dst);
+      return FALSE;
+    }
+  *before = (guchar *) g_malloc (bytes);
+  *after = (guchar *) g_malloc (bytes);
+  gegl_buffer_get (src, area, 1.0, format, *before, 4 * area->width,
+                   GEGL_ABYSS_CLAMP);
+  gegl_buffer_get (dst, area, 1.0, format, *after, 4 * area->width,
+                   GEGL_ABYSS_CLAMP);
+  g_object_unref (dst);
+  return TRUE;
 }
 
 }  // extern "C"

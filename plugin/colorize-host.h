@@ -110,6 +110,22 @@ GeglBuffer    * colorize_result_buffer      (GeglBuffer          *src,
                                              gboolean             alpha);
 /* "cpu" or "cuda:N"; owned by the model. */
 const gchar   * colorize_model_device_name  (ColorizeModel   *model);
+/* The model's own working resolution (input_size of its colorize.json):
+ * what resolution 0 means. */
+gint            colorize_model_input_size   (ColorizeModel   *model);
+
+/* One model file of the model search path. */
+typedef struct
+{
+  gchar *name;         /* file name without ".pt"                         */
+  gchar *path;
+  gchar *description;  /* its colorize.json's description, or ""         */
+} ColorizeModelEntry;
+
+/* The models of the model search path whose metadata can be read, as
+ * `colorize --list-models` lists them (networks neither loaded nor run):
+ * a new array of ColorizeModelEntry, freed with g_ptr_array_unref. */
+GPtrArray     * colorize_list_models        (void);
 
 /* Colorizes the rectangle `roi` (buffer coordinates) of `src` into `dst`.
  * The colours are inferred from the whole extent of `src`; only the rows
@@ -144,6 +160,19 @@ gboolean        colorize_preview            (ColorizeModel        *model,
                                              gint                  max_size,
                                              gint                 *width,
                                              gint                 *height,
+                                             guchar              **before,
+                                             guchar              **after,
+                                             GError              **error);
+
+/* Before/after of the rectangle `area` of `src` at 100 %: the colours are
+ * inferred from the whole of `src` as colorize_buffer does, then applied
+ * to the area only. On success *before and *after are new R'G'B'A u8
+ * pixel arrays of area->width x area->height (g_free them); `area` must
+ * lie inside src's extent. */
+gboolean        colorize_preview_area       (ColorizeModel        *model,
+                                             const ColorizeParams *params,
+                                             GeglBuffer           *src,
+                                             const GeglRectangle  *area,
                                              guchar              **before,
                                              guchar              **after,
                                              GError              **error);

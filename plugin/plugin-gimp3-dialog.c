@@ -1,126 +1,92 @@
 /* plugin-gimp3-dialog.c: the GIMP 3.0 dialog of Colorize (Pix2Pix): the
- * procedure's arguments through GimpProcedureDialog, and a before/after
- * preview of the whole layer at reduced size, recomputed (after a short
- * pause) whenever an argument changes. */
+ * shared preview and model list (colorize-dialog.h) above the procedure's
+ * other arguments, laid out by GimpProcedureDialog; the preview follows
+ * every change of an argument. */
 
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 #include <glib/gi18n-lib.h>
 
+#include "colorize-dialog.h"
 #include "plugin-gimp3.h"
-
-#define PREVIEW_SIZE 240
 
 typedef struct
 {
   GimpProcedureConfig *config;
   GimpDrawable        *drawable;
-  GtkWidget           *before;
-  GtkWidget           *after;
-  GtkWidget           *status;
-  ColorizeModel       *model;         /* cached for the preview */
-  gchar               *model_path;    /* what `model` was loaded from */
-  gint                 model_device;
-  guint                timeout_id;
+  GtkWidget           *model_combo;
+  ColorizePreview     *preview;
 } Dialog;
 
-static void
-show_preview_area (GtkWidget *area, const guchar *pixels, gint w, gint h)
+static GeglBuffer *
+preview_source (gpointer         data,
+                gchar          **model_path,
+                ColorizeDevice  *device,
+                ColorizeParams  *params)
 {
-  gint x = (PREVIEW_SIZE - w) / 2, y = (PREVIEW_SIZE - h) / 2;
+  Dialog *d = data;
 
-  gimp_preview_area_fill (GIMP_PREVIEW_AREA (area), 0, 0,
-                          PREVIEW_SIZE, PREVIEW_SIZE, 128, 128, 128);
-  gimp_preview_area_draw (GIMP_PREVIEW_AREA (area), x, y, w, h,
-                          GIMP_RGBA_IMAGE, pixels, 4 * w);
-}
-
-static gboolean
-update_preview (gpointer data)
-{
-  Dialog         *d = data;
-  ColorizeParams  params;
-  GError         *error = NULL;
-  GeglBuffer     *src;
-  guchar         *before = NULL, *after = NULL;
-  gchar          *path = colorize_config_model_path (d->config);
-  gint            device, w, h;
-
-  d->timeout_id = 0;
   g_object_get (d->config,
-                "resolution", &params.resolution,
-                "strength",   &params.strength,
+                "resolution", &params->resolution,
+                "strength",   &params->strength,
                 NULL);
-  device = gimp_procedure_config_get_choice_id (d->config, "device");
+  *device = gimp_procedure_config_get_choice_id (d->config, "device");
+  *model_path = colorize_config_model_path (d->config);
+  colorize_config_hints (d->config, d->drawable, params);
+  return gimp_drawable_get_buffer (d->drawable);
+}
 
-  if (! d->model || g_strcmp0 (d->model_path, path) != 0 ||
-      d->model_device != device)
-    {
-      g_clear_pointer (&d->model, colorize_model_free);
-      g_free (d->model_path);
-      d->model_path = g_strdup (path);
-      d->model_device = device;
-      gtk_label_set_text (GTK_LABEL (d->status),
-                          _("Loading the colorization model"));
-      while (gtk_events_pending ())
-        gtk_main_iteration ();
-      d->model = colorize_model_load (path, device, &error);
-    }
+/* The model list and the "model-file" argument follow each other. */
+static void
+model_combo_changed (GtkWidget *combo, Dialog *d)
+{
+  gchar *path = colorize_model_combo_get_path (combo);
+  gchar *old = colorize_config_model_path (d->config);
+  GFile *file = *path ? g_file_new_for_path (path) : NULL;
+
+  if (g_strcmp0 (old ? old : "", path) != 0)
+    g_object_set (d->config, "model-file", file, NULL);
+  g_clear_object (&file);
+  g_free (old);
   g_free (path);
-
-  /* without a model: "before" only, and why there is no "after" */
-  src = gimp_drawable_get_buffer (d->drawable);
-  colorize_config_hints (d->config, d->drawable, &params);
-  if (colorize_preview (d->model, &params, src, PREVIEW_SIZE, &w, &h,
-                        &before, &after, error ? NULL : &error))
-    {
-      show_preview_area (d->before, before, w, h);
-      if (after)
-        {
-          gchar *name = g_path_get_basename (d->model_path
-                                             ? d->model_path
-                                             : colorize_default_model_path ());
-          gchar *text = g_strdup_printf (_("Preview with %s on %s"), name,
-                                         colorize_model_device_name (d->model));
-
-          show_preview_area (d->after, after, w, h);
-          gtk_label_set_text (GTK_LABEL (d->status), text);
-          g_free (text);
-          g_free (name);
-        }
-    }
-  if (error)
-    {
-      gimp_preview_area_fill (GIMP_PREVIEW_AREA (d->after), 0, 0,
-                              PREVIEW_SIZE, PREVIEW_SIZE, 128, 128, 128);
-      gtk_label_set_text (GTK_LABEL (d->status), error->message);
-      g_error_free (error);
-    }
-  g_object_unref (src);
-  g_clear_object (&params.hints);
-  g_free (before);
-  g_free (after);
-  return G_SOURCE_REMOVE;
 }
 
 static void
-queue_preview (Dialog *d)
+config_changed (GimpProcedureConfig *config, GParamSpec *pspec, Dialog *d)
 {
-  if (! d->timeout_id)
-    d->timeout_id = g_timeout_add (300, update_preview, d);
+  if (g_strcmp0 (pspec->name, "model-file") == 0)
+    {
+      gchar *path = colorize_config_model_path (config);
+      gchar *shown = colorize_model_combo_get_path (d->model_combo);
+
+      if (g_strcmp0 (path ? path : "", shown) != 0)
+        colorize_model_combo_set_path (d->model_combo, path);
+      g_free (shown);
+      g_free (path);
+    }
+  colorize_preview_queue (d->preview);
 }
 
 static GtkWidget *
-labelled_preview (GtkWidget *box, const gchar *text)
+model_row (Dialog *d)
 {
-  GtkWidget *vbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *area = gimp_preview_area_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new_with_mnemonic (_("_Model"));
+  gchar     *path = colorize_config_model_path (d->config);
 
-  gtk_widget_set_size_request (area, PREVIEW_SIZE, PREVIEW_SIZE);
-  gtk_box_pack_start (GTK_BOX (vbox), area, FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (vbox), gtk_label_new (text), FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (box), vbox, FALSE, FALSE, 0);
-  return area;
+  d->model_combo = colorize_model_combo_new (path);
+  g_free (path);
+  gimp_help_set_help_data (d->model_combo,
+                           g_param_spec_get_blurb (
+                             g_object_class_find_property (
+                               G_OBJECT_GET_CLASS (d->config), "model-file")),
+                           NULL);
+  g_signal_connect (d->model_combo, "changed",
+                    G_CALLBACK (model_combo_changed), d);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), d->model_combo);
+  gtk_box_pack_start (GTK_BOX (box), label, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), d->model_combo, TRUE, TRUE, 0);
+  return box;
 }
 
 gboolean
@@ -128,9 +94,11 @@ colorize_dialog (GimpProcedure       *procedure,
                  GimpProcedureConfig *config,
                  GimpDrawable        *drawable)
 {
-  Dialog     d = { 0 };
-  GtkWidget *dialog, *content, *vbox, *hbox, *chooser;
-  gboolean   ok;
+  Dialog        d = { 0 };
+  GtkWidget    *dialog, *content, *vbox, *preview;
+  GtkListStore *resolutions;
+  gint          resolution;
+  gboolean      ok;
 
   d.config = config;
   d.drawable = drawable;
@@ -139,51 +107,35 @@ colorize_dialog (GimpProcedure       *procedure,
   dialog = gimp_procedure_dialog_new (procedure, config,
                                       _("Colorize (Pix2Pix)"));
 
+  g_object_get (config, "resolution", &resolution, NULL);
+  resolutions = colorize_resolution_store_new (resolution);
+  gimp_procedure_dialog_get_int_combo (GIMP_PROCEDURE_DIALOG (dialog),
+                                       "resolution",
+                                       GIMP_INT_STORE (resolutions));
   gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
                                     "output", GIMP_TYPE_INT_RADIO_FRAME);
   gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog),
                               "device", "resolution", "strength", "hints",
                               "output", NULL);
 
-  /* the preview and the model file above the other arguments */
+  /* the preview and the model list above the other arguments */
+  d.preview = colorize_preview_new (preview_source, &d, resolutions, &preview);
+  g_object_unref (resolutions);
   content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
   vbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  hbox = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  d.before = labelled_preview (hbox, _("Before"));
-  d.after  = labelled_preview (hbox, _("After"));
-  d.status = gtk_label_new ("");
-  gtk_label_set_line_wrap (GTK_LABEL (d.status), TRUE);
-  gtk_box_pack_start (GTK_BOX (vbox), hbox, FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (vbox), d.status, FALSE, FALSE, 0);
-
-  /* the argument's action is ANY (see plugin-gimp3.c), which GIMP's own
-   * file widget refuses: an OPEN chooser bound to it; none = default */
-  chooser = gimp_file_chooser_new (GIMP_FILE_CHOOSER_ACTION_OPEN,
-                                   _("_Model file"),
-                                   _("Select a model file"), NULL);
-  g_object_bind_property (config, "model-file", chooser, "file",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  gimp_help_set_help_data (chooser,
-                           g_param_spec_get_blurb (
-                             g_object_class_find_property (
-                               G_OBJECT_GET_CLASS (config), "model-file")),
-                           NULL);
-  gtk_box_pack_start (GTK_BOX (vbox), chooser, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), preview, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), model_row (&d), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (content), vbox, FALSE, FALSE, 0);
   gtk_box_reorder_child (GTK_BOX (content), vbox, 0);
   gtk_widget_show_all (vbox);
 
-  g_signal_connect_swapped (config, "notify",
-                            G_CALLBACK (queue_preview), &d);
-  queue_preview (&d);
+  g_signal_connect (config, "notify", G_CALLBACK (config_changed), &d);
+  colorize_preview_queue (d.preview);
 
   ok = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
 
   g_signal_handlers_disconnect_by_data (config, &d);
-  if (d.timeout_id)
-    g_source_remove (d.timeout_id);
-  g_clear_pointer (&d.model, colorize_model_free);
-  g_free (d.model_path);
+  colorize_preview_free (d.preview);
   gtk_widget_destroy (dialog);
   return ok;
 }

@@ -15,6 +15,7 @@
 
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
+#include "gegl_buffers.h"
 #include "plugin/gimp_run.h"
 #include "support.h"
 
@@ -27,29 +28,10 @@ namespace {
 using colorize::testing::data_path;
 using colorize::testing::TempDir;
 
-struct BufferDeleter {
-  void operator()(GeglBuffer *b) const { g_object_unref(b); }
-};
-using Buffer = std::unique_ptr<GeglBuffer, BufferDeleter>;
-
-Buffer new_buffer(cv::Size size, const char *format) {
-  GeglRectangle rect = {0, 0, size.width, size.height};
-  return Buffer(gegl_buffer_new(&rect, babl_format(format)));
-}
-
-Buffer buffer_from(const cv::Mat &m, const char *format) {
-  Buffer b = new_buffer(m.size(), format);
-  gegl_buffer_set(b.get(), nullptr, 0, babl_format(format), m.data, m.step);
-  return b;
-}
-
-cv::Mat read_buffer(GeglBuffer *b, const char *format, int type) {
-  const GeglRectangle *e = gegl_buffer_get_extent(b);
-  cv::Mat m(e->height, e->width, type);
-  gegl_buffer_get(b, e, 1.0, babl_format(format), m.data, m.step,
-                  GEGL_ABYSS_NONE);
-  return m;
-}
+using colorize::testing::Buffer;
+using colorize::testing::buffer_from;
+using colorize::testing::new_buffer;
+using colorize::testing::read_buffer;
 
 class PluginHost : public ::testing::Test {
  protected:
