@@ -267,7 +267,11 @@ colorize_preview_new (ColorizePreviewSource  source,
                                   NULL);
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (combo), ZOOM_FIT);
   g_signal_connect (combo, "changed", G_CALLBACK (zoom_changed), p);
+#if GTK_CHECK_VERSION (3, 0, 0)  /* GIMP 3.0's dialogs: labels without colons */
+  label = gtk_label_new_with_mnemonic (_("_Zoom"));
+#else
   label = gtk_label_new_with_mnemonic (_("_Zoom:"));
+#endif
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), combo);
   gtk_box_pack_start (GTK_BOX (zoom_box), label, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (zoom_box), combo, FALSE, FALSE, 0);
