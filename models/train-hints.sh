@@ -5,9 +5,10 @@
 # models/colorize-default.pt (the result of models/train-default.sh) with the
 # hint inputs at zero weight, so the first step behaves exactly like the
 # default model, and trains on simulated hints (none in one example of eight)
-# in two stages: epochs 1-14 at lr 5e-5 (decaying over 8-14), then a warm
+# in three stages: epochs 1-14 at lr 5e-5 (decaying over 8-14), then a warm
 # restart at 2e-4 for epochs 15-24 (decaying over 17-24), which the hint
-# inputs (starting from zero weights) need to be used at all.
+# inputs (starting from zero weights) need to be used at all, then a second
+# restart at 2e-4 for epochs 25-44 (constant to 34, decaying over 35-44).
 #
 #   models/train-hints.sh RUN_DIR TRAIN_DIR EXTRA_DIR [colorize-train options...]
 #
@@ -18,7 +19,7 @@
 # complete checkpoint. Needs root (chroot).
 set -euo pipefail
 if (($# < 3)); then
-  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -42,6 +43,8 @@ exec bash "$repo/.ci/trixie-chroot" run /bin/bash -euo pipefail -c '
     last=${last%/state.json}
     if ((10#${last##*-} == 14)); then  # the end of stage 1: stage 2 starts
       args+=(--epochs 24 --pretrain-epochs 24 --decay-epochs 8 --lr 2e-4)
+    elif ((10#${last##*-} == 24)); then  # the end of stage 2: stage 3 starts
+      args+=(--epochs 44 --pretrain-epochs 44 --decay-epochs 10 --lr 2e-4)
     fi
   else
     args+=(--data "$train" --data "$extra" --val-list "$repo/models/validation-photos.txt"

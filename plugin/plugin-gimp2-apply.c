@@ -9,43 +9,13 @@
  * option) any later version.
  */
 
-#include <stdio.h>
 #include <string.h>
 
 #include <libgimp/gimp.h>
 #include <glib/gi18n-lib.h>
 
 #include "plugin-gimp2.h"
-
-/* Restarts the peak-RSS count (Linux; babl's cache loading in gegl_init
- * makes a short spike that is not ours to measure). */
-static void
-reset_peak_rss (void)
-{
-  FILE *f = fopen ("/proc/self/clear_refs", "w");
-
-  if (f)
-    {
-      fputs ("5", f);
-      fclose (f);
-    }
-}
-
-/* VmHWM of this process (Linux), for the debug timings. */
-static const gchar *
-peak_rss (void)
-{
-  static gchar  value[64];
-  gchar        *status = NULL;
-  const gchar  *line;
-
-  g_strlcpy (value, "?", sizeof (value));
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
-      (line = strstr (status, "VmHWM:")))
-    sscanf (line, "VmHWM: %40[^\n]", value);
-  g_free (status);
-  return g_strstrip (value);
-}
+#include "plugin-testing.h"
 
 static gboolean
 progress_cb (gdouble fraction, gpointer user_data G_GNUC_UNUSED)
@@ -162,7 +132,9 @@ colorize_apply (gint32                image_id,
     return TRUE;  /* the selection does not touch this layer */
 
   gimp_progress_init (_("Loading the colorization model"));
-  reset_peak_rss ();
+#ifdef COLORIZE_TESTING
+  colorize_testing_reset_peak_rss ();
+#endif
   t_start = g_get_monotonic_time ();
   model = colorize_model_load (values->model, values->device, error);
   if (! model)
@@ -196,8 +168,11 @@ colorize_apply (gint32                image_id,
     write_result (image_id, drawable_id, result, &roi, values->output);
   g_object_unref (result);
   gimp_progress_end ();
-  g_debug ("model load %.3f s, colorize + merge %.3f s, peak RSS %s",
+  g_debug ("model load %.3f s, colorize + merge %.3f s",
            (t_loaded - t_start) / 1e6,
-           (g_get_monotonic_time () - t_loaded) / 1e6, peak_rss ());
+           (g_get_monotonic_time () - t_loaded) / 1e6);
+#ifdef COLORIZE_TESTING
+  colorize_testing_print_peak_rss ();
+#endif
   return ok;
 }

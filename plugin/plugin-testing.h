@@ -10,4 +10,11 @@ G_BEGIN_DECLS
  * status bar. */
 void colorize_testing_progress (gdouble fraction);
 
+/* Restarts the peak-RSS count of this process (Linux; babl's cache loading
+ * in gegl_init makes a short spike that is not the plug-in's to measure). */
+void colorize_testing_reset_peak_rss (void);
+
+/* Prints "peak RSS <VmHWM>" as a debug message, for the benchmark. */
+void colorize_testing_print_peak_rss (void);
+
 G_END_DECLS

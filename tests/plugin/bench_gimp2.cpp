@@ -173,7 +173,7 @@ int main(int argc, char **argv) {
   // per run: plug-in total, and the time spent inside core calls
   std::vector<double> plugin, inside;
   const std::regex total("model load ([0-9.]+) s, colorize \\+ merge "
-                         "([0-9.]+) s, peak RSS (.*)");
+                         "([0-9.]+) s\\s+[^\\n]*peak RSS ([^\\n]*)");
   const std::regex phases("infer ([0-9.]+) s \\(of which reading at scale "
                           "[0-9.]+: ([0-9.]+) s\\).*apply ([0-9.]+) s.*");
   for (std::sregex_iterator it(log.begin(), log.end(), total), end;
