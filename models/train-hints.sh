@@ -8,7 +8,7 @@
 # in three stages: epochs 1-14 at lr 5e-5 (decaying over 8-14), then a warm
 # restart at 2e-4 for epochs 15-24 (decaying over 17-24), which the hint
 # inputs (starting from zero weights) need to be used at all, then a second
-# restart at 2e-4 for epochs 25-44 (constant to 34, decaying over 35-44).
+# restart at 2e-4 for epochs 25-38 (constant to 30, decaying over 31-38).
 #
 #   models/train-hints.sh RUN_DIR TRAIN_DIR EXTRA_DIR [colorize-train options...]
 #
@@ -44,7 +44,7 @@ exec bash "$repo/.ci/trixie-chroot" run /bin/bash -euo pipefail -c '
     if ((10#${last##*-} == 14)); then  # the end of stage 1: stage 2 starts
       args+=(--epochs 24 --pretrain-epochs 24 --decay-epochs 8 --lr 2e-4)
     elif ((10#${last##*-} == 24)); then  # the end of stage 2: stage 3 starts
-      args+=(--epochs 44 --pretrain-epochs 44 --decay-epochs 10 --lr 2e-4)
+      args+=(--epochs 38 --pretrain-epochs 38 --decay-epochs 8 --lr 2e-4)
     fi
   else
     args+=(--data "$train" --data "$extra" --val-list "$repo/models/validation-photos.txt"

@@ -289,6 +289,21 @@ colorize_preview_new (ColorizePreviewSource  source,
   return p;
 }
 
+ColorizeModel *
+colorize_preview_take_model (ColorizePreview *p, const gchar *path,
+                             ColorizeDevice device)
+{
+  ColorizeModel *model = NULL;
+
+  if (p->model && p->model_device == device &&
+      g_strcmp0 (p->model_path ? p->model_path : "", path ? path : "") == 0)
+    {
+      model = p->model;
+      p->model = NULL;
+    }
+  return model;
+}
+
 void
 colorize_preview_free (ColorizePreview *p)
 {

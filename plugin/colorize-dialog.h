@@ -41,6 +41,12 @@ ColorizePreview * colorize_preview_new         (ColorizePreviewSource  source,
                                                 GtkWidget            **widget);
 /* Updates after a short pause (several calls in a row update once). */
 void              colorize_preview_queue       (ColorizePreview       *preview);
+/* The model the preview loaded, when it was loaded from `path` (NULL or ""
+ * = the default model) for `device`: handed to the caller (free it with
+ * colorize_model_free), so that OK does not load it again; else NULL. */
+ColorizeModel   * colorize_preview_take_model  (ColorizePreview       *preview,
+                                                const gchar           *path,
+                                                ColorizeDevice         device);
 void              colorize_preview_free        (ColorizePreview       *preview);
 
 /* The model list: a combo box with the default model, the models of the

@@ -116,10 +116,10 @@ gboolean
 colorize_apply (gint32                image_id,
                 gint32                drawable_id,
                 const ColorizeValues *values,
+                ColorizeModel        *model,
                 GError              **error)
 {
   ColorizeParams  params = { values->resolution, values->strength, NULL, 0, 0 };
-  ColorizeModel  *model;
   GeglRectangle   roi;
   GeglBuffer     *src, *result, *mask = NULL;
   gint            off_x = 0, off_y = 0;
@@ -129,16 +129,22 @@ colorize_apply (gint32                image_id,
 
   if (! gimp_drawable_mask_intersect (drawable_id, &roi.x, &roi.y,
                                       &roi.width, &roi.height))
-    return TRUE;  /* the selection does not touch this layer */
+    {
+      g_clear_pointer (&model, colorize_model_free);
+      return TRUE;  /* the selection does not touch this layer */
+    }
 
-  gimp_progress_init (_("Loading the colorization model"));
 #ifdef COLORIZE_TESTING
   colorize_testing_reset_peak_rss ();
 #endif
   t_start = g_get_monotonic_time ();
-  model = colorize_model_load (values->model, values->device, error);
   if (! model)
-    return FALSE;
+    {
+      gimp_progress_init (_("Loading the colorization model"));
+      model = colorize_model_load (values->model, values->device, error);
+      if (! model)
+        return FALSE;
+    }
   t_loaded = g_get_monotonic_time ();
 
   gimp_progress_init_printf (_("Colorizing (%s)"),

@@ -117,7 +117,8 @@ int_combo (GtkWidget *combo, gint *value, Dialog *d)
 }
 
 gboolean
-colorize_dialog (gint32 drawable_id, ColorizeValues *values)
+colorize_dialog (gint32 drawable_id, ColorizeValues *values,
+                 ColorizeModel **model)
 {
   Dialog        d = { 0 };
   GtkWidget    *dialog, *vbox, *table, *combo, *preview, *radio;
@@ -203,6 +204,9 @@ colorize_dialog (gint32 drawable_id, ColorizeValues *values)
 
   ok = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;
 
+  *model = ok ? colorize_preview_take_model (d.preview, values->model,
+                                             values->device)
+              : NULL;
   colorize_preview_free (d.preview);
   gtk_widget_destroy (dialog);
   return ok;

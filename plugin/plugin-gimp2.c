@@ -200,6 +200,7 @@ get_values (const gchar      *name,
             gint32            image_id,
             gint32            drawable_id,
             ColorizeValues   *vals,
+            ColorizeModel   **model,
             GError          **error)
 {
   const gint wanted = strcmp (name, PLUG_IN_PROC_HINTS) == 0 ? 9 : 8;
@@ -208,7 +209,7 @@ get_values (const gchar      *name,
     {
     case GIMP_RUN_INTERACTIVE:
       get_last_values (image_id, drawable_id, vals);
-      if (! colorize_dialog (drawable_id, vals))
+      if (! colorize_dialog (drawable_id, vals, model))
         return GIMP_PDB_CANCEL;
       break;
 
@@ -255,6 +256,7 @@ run (const gchar      *name,
   gint32             drawable_id = param[2].data.d_drawable;
   GimpPDBStatusType  status = GIMP_PDB_SUCCESS;
   ColorizeValues     vals = default_values;
+  ColorizeModel     *model = NULL;   /* loaded by the dialog's preview */
   GError            *error = NULL;
 
   textdomain (GETTEXT_PACKAGE);
@@ -272,11 +274,11 @@ run (const gchar      *name,
     status = GIMP_PDB_EXECUTION_ERROR;
   else
     status = get_values (name, run_mode, nparams, param, image_id,
-                         drawable_id, &vals, &error);
+                         drawable_id, &vals, &model, &error);
 
   if (status == GIMP_PDB_SUCCESS)
     {
-      if (colorize_apply (image_id, drawable_id, &vals, &error))
+      if (colorize_apply (image_id, drawable_id, &vals, model, &error))
         {
           if (run_mode != GIMP_RUN_NONINTERACTIVE)
             gimp_displays_flush ();

@@ -33,16 +33,20 @@ void     colorize_hints_params (gint32          drawable_id,
                                 gint32          hints_id,
                                 ColorizeParams *params);
 
-/* Shows the dialog; returns TRUE when the user pressed OK (values updated). */
-gboolean colorize_dialog (gint32          drawable_id,
-                          ColorizeValues *values);
+/* Shows the dialog; returns TRUE when the user pressed OK (values
+ * updated), with *model the model its preview loaded for them, or NULL. */
+gboolean colorize_dialog (gint32           drawable_id,
+                          ColorizeValues  *values,
+                          ColorizeModel  **model);
 
-/* Colorizes `drawable_id` (or the selection) with `values`; the image
- * changes only when that succeeded (one undo step). FALSE + error
- * otherwise, the image then exactly as it was. */
+/* Colorizes `drawable_id` (or the selection) with `values` and `model`
+ * (taken over; NULL = load values->model); the image changes only when
+ * that succeeded (one undo step). FALSE + error otherwise, the image then
+ * exactly as it was. */
 gboolean colorize_apply  (gint32                image_id,
                           gint32                drawable_id,
                           const ColorizeValues *values,
+                          ColorizeModel        *model,
                           GError              **error);
 
 #endif /* PLUGIN_GIMP2_H */

@@ -128,10 +128,10 @@ gboolean
 colorize_apply (GimpImage            *image,
                 GimpDrawable         *drawable,
                 GimpProcedureConfig  *config,
+                ColorizeModel        *model,
                 GError              **error)
 {
   ColorizeParams  params;
-  ColorizeModel  *model;
   GeglRectangle   roi;
   GeglBuffer     *src, *result, *mask = NULL;
   gchar          *model_path;
@@ -148,14 +148,20 @@ colorize_apply (GimpImage            *image,
 
   if (! gimp_drawable_mask_intersect (drawable, &roi.x, &roi.y,
                                       &roi.width, &roi.height))
-    return TRUE;  /* the selection does not touch this layer */
+    {
+      g_clear_pointer (&model, colorize_model_free);
+      return TRUE;  /* the selection does not touch this layer */
+    }
 
-  gimp_progress_init (_("Loading the colorization model"));
-  model_path = colorize_config_model_path (config);
-  model = colorize_model_load (model_path, device, error);
-  g_free (model_path);
   if (! model)
-    return FALSE;
+    {
+      gimp_progress_init (_("Loading the colorization model"));
+      model_path = colorize_config_model_path (config);
+      model = colorize_model_load (model_path, device, error);
+      g_free (model_path);
+      if (! model)
+        return FALSE;
+    }
 
   gimp_progress_init_printf (_("Colorizing (%s)"),
                              colorize_model_device_name (model));

@@ -92,7 +92,8 @@ model_row (Dialog *d)
 gboolean
 colorize_dialog (GimpProcedure       *procedure,
                  GimpProcedureConfig *config,
-                 GimpDrawable        *drawable)
+                 GimpDrawable        *drawable,
+                 ColorizeModel      **model)
 {
   Dialog        d = { 0 };
   GtkWidget    *dialog, *content, *vbox, *preview;
@@ -135,6 +136,15 @@ colorize_dialog (GimpProcedure       *procedure,
   ok = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
 
   g_signal_handlers_disconnect_by_data (config, &d);
+  *model = NULL;
+  if (ok)
+    {
+      gchar *path = colorize_config_model_path (config);
+
+      *model = colorize_preview_take_model (
+        d.preview, path, gimp_procedure_config_get_choice_id (config, "device"));
+      g_free (path);
+    }
   colorize_preview_free (d.preview);
   gtk_widget_destroy (dialog);
   return ok;

@@ -262,8 +262,9 @@ colorize_run (GimpProcedure        *procedure,
               GimpProcedureConfig  *config,
               gpointer              run_data G_GNUC_UNUSED)
 {
-  GimpDrawable *drawable;
-  GError       *error = NULL;
+  GimpDrawable  *drawable;
+  ColorizeModel *model = NULL;   /* loaded by the dialog's preview */
+  GError        *error = NULL;
 
   if (gimp_core_object_array_get_length ((GObject **) drawables) != 1)
     {
@@ -290,11 +291,11 @@ colorize_run (GimpProcedure        *procedure,
                                              error);
 
   if (run_mode == GIMP_RUN_INTERACTIVE &&
-      ! colorize_dialog (procedure, config, drawable))
+      ! colorize_dialog (procedure, config, drawable, &model))
     return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL,
                                              NULL);
 
-  if (! colorize_apply (image, drawable, config, &error))
+  if (! colorize_apply (image, drawable, config, model, &error))
     {
       GimpPDBStatusType status =
         g_error_matches (error, COLORIZE_HOST_ERROR,

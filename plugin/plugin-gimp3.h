@@ -13,10 +13,12 @@
 #define HINTS_LAYER_NAME "Colour hints"
 
 /* The dialog of the procedure's config, with a before/after preview of
- * `drawable`. Returns TRUE when the user pressed OK (config updated). */
+ * `drawable`. Returns TRUE when the user pressed OK (config updated), with
+ * *model the model its preview loaded for the config, or NULL. */
 gboolean colorize_dialog (GimpProcedure       *procedure,
                           GimpProcedureConfig *config,
-                          GimpDrawable        *drawable);
+                          GimpDrawable        *drawable,
+                          ColorizeModel      **model);
 
 /* The "model-file" argument as a path for colorize_model_load: NULL for
  * the installed default model (g_free the result). */
@@ -28,12 +30,14 @@ void     colorize_config_hints (GimpProcedureConfig *config,
                                 GimpDrawable        *drawable,
                                 ColorizeParams      *params);
 
-/* Colorizes `drawable` (or the selection) with the config's values; the
- * image changes only when that succeeded (one undo step). FALSE + error
- * otherwise, the image then exactly as it was. */
+/* Colorizes `drawable` (or the selection) with the config's values and
+ * `model` (taken over; NULL = load the config's); the image changes only
+ * when that succeeded (one undo step). FALSE + error otherwise, the image
+ * then exactly as it was. */
 gboolean colorize_apply (GimpImage           *image,
                          GimpDrawable        *drawable,
                          GimpProcedureConfig *config,
+                         ColorizeModel       *model,
                          GError             **error);
 
 #endif /* PLUGIN_GIMP3_H */
