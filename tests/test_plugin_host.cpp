@@ -16,6 +16,7 @@
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
 #include "gegl_buffers.h"
+#include "host_model_test.h"
 #include "plugin/gimp_run.h"
 #include "support.h"
 
@@ -33,32 +34,8 @@ using colorize::testing::buffer_from;
 using colorize::testing::new_buffer;
 using colorize::testing::read_buffer;
 
-class PluginHost : public ::testing::Test {
+class PluginHost : public colorize::testing::HostModelTest {
  protected:
-  static void SetUpTestSuite() {
-    gegl_init(nullptr, nullptr);
-    dir_ = new TempDir;
-    colorize::testing::write_color_model(dir_->file("model.pt"));
-    GError *error = nullptr;
-    model_ = colorize_model_load(dir_->file("model.pt").c_str(),
-                                 COLORIZE_DEVICE_CPU, &error);
-    ASSERT_NE(model_, nullptr) << error->message;
-  }
-  static void TearDownTestSuite() {
-    colorize_model_free(model_);
-    delete dir_;
-  }
-
-  // A gray picture (RGB, R = G = B) of `size` from a fixture.
-  static cv::Mat gray_rgb(cv::Size size) {
-    cv::Mat photo = cv::imread(data_path("chelsea.png"), cv::IMREAD_COLOR);
-    cv::Mat small, gray, rgb;
-    cv::resize(photo, small, size, 0, 0, cv::INTER_AREA);
-    cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
-    cv::cvtColor(gray, rgb, cv::COLOR_GRAY2RGB);
-    return rgb;
-  }
-
   // Runs colorize_buffer; returns TRUE/FALSE and fills *message on error.
   static bool colorize(GeglBuffer *src, GeglBuffer *dst,
                        const GeglRectangle &roi, int strip_rows,
@@ -70,12 +47,7 @@ class PluginHost : public ::testing::Test {
                            strip_rows, progress, data, error);
   }
 
-  static TempDir *dir_;
-  static ColorizeModel *model_;
 };
-
-TempDir *PluginHost::dir_ = nullptr;
-ColorizeModel *PluginHost::model_ = nullptr;
 
 TEST_F(PluginHost, ResultDoesNotDependOnStripHeight) {
   cv::Mat rgb = gray_rgb({150, 100});

@@ -13,6 +13,7 @@
 
 #include "colorize/model.h"
 #include "gegl_buffers.h"
+#include "host_model_test.h"
 #include "plugin/gimp_run.h"
 #include "support.h"
 
@@ -24,37 +25,12 @@ namespace {
 
 using namespace colorize::testing;
 
-class PluginPreview : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    gegl_init(nullptr, nullptr);
-    dir_ = new TempDir;
-    write_color_model(dir_->file("model.pt"));
-    GError *error = nullptr;
-    model_ = colorize_model_load(dir_->file("model.pt").c_str(),
-                                 COLORIZE_DEVICE_CPU, &error);
-    ASSERT_NE(model_, nullptr) << error->message;
-  }
-  static void TearDownTestSuite() {
-    colorize_model_free(model_);
-    delete dir_;
-  }
-
-  static TempDir *dir_;
-  static ColorizeModel *model_;
-};
-
-TempDir *PluginPreview::dir_ = nullptr;
-ColorizeModel *PluginPreview::model_ = nullptr;
+using PluginPreview = HostModelTest;
 
 // The 100 % preview of a rectangle: "before" is the layer's pixels there,
 // "after" exactly what colorizing the whole layer writes there.
 TEST_F(PluginPreview, AreaShowsTheLayersOwnPixelsAndItsResultThere) {
-  cv::Mat photo = cv::imread(data_path("chelsea.png"), cv::IMREAD_COLOR);
-  cv::Mat small, gray, rgb;
-  cv::resize(photo, small, {150, 100}, 0, 0, cv::INTER_AREA);
-  cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
-  cv::cvtColor(gray, rgb, cv::COLOR_GRAY2RGB);
+  cv::Mat rgb = gray_rgb({150, 100});
   Buffer src = buffer_from(rgb, "R'G'B' u8");
   Buffer full = new_buffer(rgb.size(), "R'G'B' u8");
   ColorizeParams params = {0, 1.0, nullptr, 0, 0};
