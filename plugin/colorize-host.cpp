@@ -270,15 +270,23 @@ colorize_list_models (void)
 {
   GPtrArray *result = g_ptr_array_new_with_free_func (model_entry_free);
 
-  for (const colorize::ModelEntry &found : colorize::list_models ())
+  try
     {
-      if (! found.info)
-        continue;
-      auto *entry = g_new0 (ColorizeModelEntry, 1);
-      entry->name = g_strdup (found.name.c_str ());
-      entry->path = g_strdup (found.path.c_str ());
-      entry->description = g_strdup (found.info->description.c_str ());
-      g_ptr_array_add (result, entry);
+      for (const colorize::ModelEntry &found : colorize::list_models ())
+        {
+          if (! found.info)
+            continue;
+          auto *entry = g_new0 (ColorizeModelEntry, 1);
+          entry->name = g_strdup (found.name.c_str ());
+          entry->path = g_strdup (found.path.c_str ());
+          entry->description = g_strdup (found.info->description.c_str ());
+          g_ptr_array_add (result, entry);
+        }
+    }
+  catch (const std::exception &e)
+    {
+      /* the list is a convenience: the dialog still offers "Other file…" */
+      g_warning ("listing the models failed: %s", e.what ());
     }
   return result;
 }
