@@ -110,8 +110,10 @@ void time_stages(const colorize::Model &model, const std::string &jpeg) {
   cv::Mat small;
   cv::resize(image, small, {image.cols / 8, image.rows / 8}, 0, 0,
              cv::INTER_AREA);
-  const colorize::AbMap map = colorize::infer(
-      model, small, image.size(), {0, colorize::ChannelOrder::Bgr});
+  colorize::InferOptions infer_options;
+  infer_options.order = colorize::ChannelOrder::Bgr;
+  const colorize::AbMap map =
+      colorize::infer(model, small, image.size(), infer_options);
   colorize::ApplyOptions options;
   options.order = colorize::ChannelOrder::Bgr;
   const int strip = std::max(8, (1 << 20) / image.cols);

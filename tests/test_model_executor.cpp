@@ -54,6 +54,7 @@ TEST(ModelExecutor, ForwardIsNotProfiledPerShapeByDefault) {
   const std::string path = write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2)));
   EXPECT_FALSE(last_run_was_profiled(path, false));
   // LibTorch's profiling executor, asked for: its first call profiles.
-  if (torch::jit::getExecutorMode() && torch::jit::getGraphExecutorOptimize())
+  if (torch::jit::getExecutorMode() && torch::jit::getGraphExecutorOptimize()) {
     EXPECT_TRUE(last_run_was_profiled(path, true));
+  }
 }
