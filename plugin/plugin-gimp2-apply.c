@@ -15,7 +15,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "plugin-gimp2.h"
+#ifdef COLORIZE_TESTING
 #include "plugin-testing.h"
+#endif
 
 static gboolean
 progress_cb (gdouble fraction, gpointer user_data G_GNUC_UNUSED)
