@@ -275,7 +275,7 @@ TEST_F(RecipeTest, ResumingWithOtherColourClassesIsRefused) {
   auto r = options();
   r.resume = true;
   r.epochs = 2;
-  r.epochs_given = true;
+  r.given.insert("epochs");
   try {
     ct::run_training(r);
     ADD_FAILURE() << "resumed with other colour classes";

@@ -133,7 +133,7 @@ TEST_F(TrainerTest, ResumeReproducesUninterruptedRun) {
   resume.out_dir = other.path();
   resume.resume = true;
   resume.epochs = 3;
-  resume.epochs_given = true;
+  resume.given.insert("epochs");
   resume.threads = 1;
   resume.workers = 3;  // a different worker count must not change the data
   resume.quiet = true;

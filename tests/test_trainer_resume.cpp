@@ -66,7 +66,7 @@ ct::TrainOptions resume_options(const std::string &out, int epochs) {
   r.out_dir = out;
   r.resume = true;
   r.epochs = epochs;
-  r.epochs_given = true;
+  r.given.insert("epochs");
   r.workers = 2;
   r.quiet = true;
   r.device = "cpu";
@@ -217,11 +217,11 @@ TEST_F(ResumedRun, NewLearningRateDecayAndLambdaApplyToTheEpochsStillToRun) {
   const double lambda = ct::load_state(ct::latest_checkpoint(out_.path())).options.lambda_l1;
   ct::TrainOptions r = resume_options(out_.path(), 5);
   r.lr = 1e-4;
-  r.lr_given = true;
+  r.given.insert("lr");
   r.lambda_l1 = lambda / 4;  // e.g. a GAN phase after pre-training, with a stronger adversarial loss
-  r.lambda_given = true;
+  r.given.insert("lambda");
   r.decay_epochs = 2;
-  r.decay_given = true;
+  r.given.insert("decay-epochs");
   const auto result = ct::run_training(r);
   ASSERT_EQ(epochs_of(result.state.history), (std::vector<int>{1, 2, 3, 4, 5}));
   const double first = tiny_options("", "").lr;

@@ -300,20 +300,14 @@ void export_model(const torch::jit::Module &g, const ModelInfo &info, const std:
   copy.to(torch::kCPU);
   nets::set_training(copy, false);
   if (half) copy.to(torch::kHalf);
-  const fs::path p(path);
-  const std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
   torch::jit::ExtraFilesMap extra{{kMetadataFileName, serialize_model_info(info)}};
+  std::ostringstream archive;
   try {
-    copy.save(tmp, extra);
+    copy.save(archive, extra);
   } catch (const c10::Error &e) {
     throw std::runtime_error(path + ": cannot write model file: " + e.what_without_backtrace());
   }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) {
-    fs::remove(tmp);
-    throw std::runtime_error(path + ": cannot write model file: " + ec.message());
-  }
+  write_file_atomic(path, archive.str());
 }
 
 }  // namespace colorize::train

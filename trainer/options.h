@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,6 +41,8 @@ struct DistOptions {
 };
 
 /// Defaults are the recipe of the shipped default model (models/README.md).
+/// Each member is a row of the option table in train_options.cpp (its
+/// command-line option, its key in state.json, what --resume does with it).
 struct TrainOptions {
   std::vector<std::string> data_dirs;  ///< one or more folders of colour photos
   std::string val_dir;        ///< empty = --val-list, else split --val-fraction off the data
@@ -49,17 +52,12 @@ struct TrainOptions {
   int size = 128;             ///< crop side (pixels)
   int batch = 16;
   int epochs = 48;            ///< total, pre-training included
-  bool epochs_given = false;  ///< --epochs on the command line (resume keeps the old total otherwise)
   int pretrain_epochs = 48;   ///< first epochs: no discriminator (L1 + classes); >= epochs: no GAN phase
-  bool pretrain_given = false;  ///< --pretrain-epochs on the command line (overrides the checkpoint's on resume)
   int decay_epochs = 14;      ///< last epochs: learning rate decays linearly
-  bool lr_given = false;      ///< --lr on the command line (overrides the checkpoint's on resume)
-  bool decay_given = false;   ///< --decay-epochs on the command line (overrides the checkpoint's on resume)
   double lr = 2e-4;
   double beta1 = 0.5;
   double beta2 = 0.999;
   double lambda_l1 = 100.0;
-  bool lambda_given = false;  ///< --lambda on the command line (overrides the checkpoint's on resume)
   GanLoss gan_loss = GanLoss::Bce;
   Space space = Space::Lab;
   Arch arch = Arch::UNet;
@@ -90,6 +88,9 @@ struct TrainOptions {
   /// batch-norm statistics per part (run-time setting, see step.h).
   int accumulate = 1;
   DistOptions dist;           ///< run-time setting
+  /// Long names of the options given on the command line (on --resume,
+  /// these replace the run's schedule: --epochs, --lr, ...).
+  std::set<std::string> given;
 };
 
 struct ExportOptions {
@@ -124,6 +125,15 @@ EvalOptions parse_eval_options(int argc, char **argv);
 
 /// Checks values that need no file access (sizes, ranges, enums).
 void validate(const TrainOptions &o);
+
+/// Options of a resumed run: the run's own (`saved`, from its checkpoint),
+/// with the schedule options given on the command line (--epochs,
+/// --pretrain-epochs, --decay-epochs, --lr, --lambda, --threads, --half)
+/// and the run-time settings (--out, --device, --workers, --quiet, ...)
+/// from `cli`. The thread count stays the run's unless given: it changes
+/// the order of floating-point sums, so only the same count continues the
+/// run bit for bit.
+TrainOptions resumed_options(const TrainOptions &cli, TrainOptions saved);
 
 /// Entry point of the program (also called by the tests): dispatches to
 /// train / export / eval, prints errors, returns the exit status.

@@ -195,10 +195,14 @@ cv::Mat sample_grid(const std::vector<std::vector<std::vector<cv::Mat>>> &blocks
 }
 
 void write_image_atomic(const std::string &path, const cv::Mat &image) {
-  const std::filesystem::path p(path);
-  const std::string tmp = (p.parent_path() / (".tmp-" + p.filename().string())).string();
-  if (!cv::imwrite(tmp, image)) throw std::runtime_error(tmp + ": cannot write image");
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename from " + tmp);
+  std::vector<uchar> bytes;
+  bool encoded = false;
+  try {
+    encoded = cv::imencode(std::filesystem::path(path).extension().string(), image, bytes);
+  } catch (const cv::Exception &) {
+  }
+  if (!encoded) throw std::runtime_error(path + ": cannot encode an image in this format");
+  write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace colorize::train

@@ -46,7 +46,8 @@ cv::Mat sample_grid(const std::vector<std::vector<std::vector<cv::Mat>>> &blocks
                     const std::vector<std::string> &block_titles,
                     const std::vector<std::string> &row_labels, const std::string &caption);
 
-/// cv::imwrite to a temp name then rename; throws std::runtime_error.
+/// cv::imencode by the extension of `path`, then write_file_atomic; throws
+/// std::runtime_error naming the file.
 void write_image_atomic(const std::string &path, const cv::Mat &image);
 
 }  // namespace colorize::train

@@ -1,6 +1,8 @@
 // Training state <-> JSON with json-glib: see state.h.
 #include "state.h"
 
+#include "train_options.h"
+
 #include <json-glib/json-glib.h>
 
 #include <cstdio>
@@ -12,16 +14,6 @@
 namespace colorize::train {
 namespace {
 
-template <typename T>
-struct GObjectPtr {
-  T *p;
-  explicit GObjectPtr(T *ptr) : p(ptr) {}
-  ~GObjectPtr() {
-    if (p) g_object_unref(p);
-  }
-  T *get() const { return p; }
-};
-
 void add(JsonBuilder *b, const char *key, double v) {
   json_builder_set_member_name(b, key);
   json_builder_add_double_value(b, v);
@@ -31,10 +23,6 @@ void add(JsonBuilder *b, const char *key, int64_t v) {
   json_builder_add_int_value(b, v);
 }
 void add(JsonBuilder *b, const char *key, int v) { add(b, key, int64_t(v)); }
-void add(JsonBuilder *b, const char *key, bool v) {
-  json_builder_set_member_name(b, key);
-  json_builder_add_boolean_value(b, v);
-}
 void add(JsonBuilder *b, const char *key, const std::string &v) {
   json_builder_set_member_name(b, key);
   json_builder_add_string_value(b, v.c_str());
@@ -52,55 +40,12 @@ void add_scores(JsonBuilder *b, const char *key, const Scores &s) {
   json_builder_end_object(b);
 }
 
-void add_options(JsonBuilder *b, const TrainOptions &o) {
-  json_builder_set_member_name(b, "options");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "data_dirs");
-  json_builder_begin_array(b);
-  for (const auto &d : o.data_dirs) json_builder_add_string_value(b, d.c_str());
-  json_builder_end_array(b);
-  add(b, "val_dir", o.val_dir);
-  add(b, "val_list", o.val_list);
-  add(b, "prefix_weights", o.prefix_weights);
-  add(b, "size", o.size);
-  add(b, "batch", o.batch);
-  add(b, "epochs", o.epochs);
-  add(b, "pretrain_epochs", o.pretrain_epochs);
-  add(b, "decay_epochs", o.decay_epochs);
-  add(b, "lr", o.lr);
-  add(b, "beta1", o.beta1);
-  add(b, "beta2", o.beta2);
-  add(b, "lambda", o.lambda_l1);
-  add(b, "gan_loss", to_string(o.gan_loss));
-  add(b, "space", to_string(o.space));
-  add(b, "arch", to_string(o.arch));
-  add(b, "upsample", to_string(o.upsample));
-  add(b, "class_weight", o.class_weight);
-  add(b, "hints", o.hints);
-  if (!o.init.empty()) add(b, "init", o.init);
-  add(b, "dropout", o.dropout);
-  add(b, "depth", o.depth);
-  add(b, "width", o.width);
-  add(b, "disc_width", o.disc_width);
-  add(b, "disc_layers", o.disc_layers);
-  add(b, "seed", int64_t(o.seed));
-  add(b, "threads", o.threads);
-  add(b, "val_fraction", o.val_fraction);
-  add(b, "max_images", o.max_images);
-  add(b, "samples_every", o.samples_every);
-  add(b, "num_samples", o.num_samples);
-  add(b, "half", o.half);
-  add(b, "name", o.name);
-  add(b, "license", o.license);
-  json_builder_end_object(b);
-}
-
 std::string finish(JsonBuilder *b) {
-  GObjectPtr<JsonGenerator> gen(json_generator_new());
+  g_autoptr(JsonGenerator) gen = json_generator_new();
   JsonNode *root = json_builder_get_root(b);
-  json_generator_set_root(gen.get(), root);
-  json_generator_set_pretty(gen.get(), TRUE);
-  gchar *text = json_generator_to_data(gen.get(), nullptr);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  gchar *text = json_generator_to_data(gen, nullptr);
   std::string out = text;
   g_free(text);
   json_node_unref(root);
@@ -115,9 +60,6 @@ int64_t get(JsonObject *o, const char *k, int64_t d) {
   return json_object_has_member(o, k) ? json_object_get_int_member(o, k) : d;
 }
 int get(JsonObject *o, const char *k, int d) { return int(get(o, k, int64_t(d))); }
-bool get(JsonObject *o, const char *k, bool d) {
-  return json_object_has_member(o, k) ? json_object_get_boolean_member(o, k) : d;
-}
 std::string get(JsonObject *o, const char *k, const std::string &d) {
   if (!json_object_has_member(o, k)) return d;
   const char *s = json_object_get_string_member(o, k);
@@ -135,58 +77,10 @@ Scores get_scores(JsonObject *o, const char *k) {
   return s;
 }
 
-/// The "options" object of state.json into `t` (missing keys keep `t`'s).
-void read_options(JsonObject *o, TrainOptions &t) {
-  t.data_dirs.clear();
-  if (json_object_has_member(o, "data_dirs")) {
-    JsonArray *dirs = json_object_get_array_member(o, "data_dirs");
-    for (guint i = 0; dirs && i < json_array_get_length(dirs); ++i)
-      if (const char *d = json_array_get_string_element(dirs, i)) t.data_dirs.emplace_back(d);
-  } else if (json_object_has_member(o, "data_dir")) {  // written before --data could be repeated
-    t.data_dirs.push_back(get(o, "data_dir", std::string()));
-  }
-  t.val_dir = get(o, "val_dir", t.val_dir);
-  t.val_list = get(o, "val_list", t.val_list);
-  t.prefix_weights = get(o, "prefix_weights", t.prefix_weights);
-  t.size = get(o, "size", t.size);
-  t.batch = get(o, "batch", t.batch);
-  t.epochs = get(o, "epochs", t.epochs);
-  t.pretrain_epochs = get(o, "pretrain_epochs", t.pretrain_epochs);
-  t.decay_epochs = get(o, "decay_epochs", t.decay_epochs);
-  t.lr = get(o, "lr", t.lr);
-  t.beta1 = get(o, "beta1", t.beta1);
-  t.beta2 = get(o, "beta2", t.beta2);
-  t.lambda_l1 = get(o, "lambda", t.lambda_l1);
-  t.gan_loss = get(o, "gan_loss", std::string("bce")) == "lsgan" ? GanLoss::Lsgan : GanLoss::Bce;
-  t.space = get(o, "space", std::string("lab")) == "rgb" ? Space::Rgb : Space::Lab;
-  t.arch = get(o, "arch", std::string("unet")) == "autoencoder" ? Arch::Autoencoder : Arch::UNet;
-  // Runs written before these options existed used the Pix2Pix decoder,
-  // no classification head and dropout 0.5.
-  t.upsample = get(o, "upsample", std::string("transposed")) == "resize" ? Upsample::Resize : Upsample::Transposed;
-  t.class_weight = get(o, "class_weight", 0.0);
-  t.hints = get(o, "hints", false);
-  t.init = get(o, "init", std::string());
-  t.dropout = get(o, "dropout", 0.5);
-  t.depth = get(o, "depth", t.depth);
-  t.width = get(o, "width", t.width);
-  t.disc_width = get(o, "disc_width", t.disc_width);
-  t.disc_layers = get(o, "disc_layers", t.disc_layers);
-  t.seed = get(o, "seed", int64_t(t.seed));
-  t.threads = get(o, "threads", t.threads);
-  t.val_fraction = get(o, "val_fraction", t.val_fraction);
-  t.max_images = get(o, "max_images", t.max_images);
-  t.samples_every = get(o, "samples_every", t.samples_every);
-  t.num_samples = get(o, "num_samples", t.num_samples);
-  t.half = get(o, "half", t.half);
-  t.name = get(o, "name", t.name);
-  t.license = get(o, "license", t.license);
-}
-
 }  // namespace
 
 std::string to_json(const TrainState &s) {
-  GObjectPtr<JsonBuilder> builder(json_builder_new());
-  JsonBuilder *b = builder.get();
+  g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   add(b, "epoch", s.epoch);
   add(b, "elapsed_s", s.elapsed_s);
@@ -196,7 +90,10 @@ std::string to_json(const TrainState &s) {
   add(b, "skipped_files", s.skipped_files);
   add_scores(b, "val_gray", s.val_gray);
   add(b, "val_original_colorfulness", s.val_original_colorfulness);
-  add_options(b, s.options);
+  json_builder_set_member_name(b, "options");
+  json_builder_begin_object(b);
+  add_options_json(b, s.options);
+  json_builder_end_object(b);
   json_builder_set_member_name(b, "history");
   json_builder_begin_array(b);
   for (const auto &e : s.history) {
@@ -220,14 +117,14 @@ std::string to_json(const TrainState &s) {
 }
 
 TrainState state_from_json(const std::string &text, const std::string &origin) {
-  GObjectPtr<JsonParser> parser(json_parser_new());
+  g_autoptr(JsonParser) parser = json_parser_new();
   GError *error = nullptr;
-  if (!json_parser_load_from_data(parser.get(), text.c_str(), gssize(text.size()), &error)) {
+  if (!json_parser_load_from_data(parser, text.c_str(), gssize(text.size()), &error)) {
     std::string m = origin + ": invalid JSON: " + error->message;
     g_error_free(error);
     throw std::runtime_error(m);
   }
-  JsonNode *root = json_parser_get_root(parser.get());
+  JsonNode *root = json_parser_get_root(parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT(root) ||
       !json_object_has_member(json_node_get_object(root), "options"))
     throw std::runtime_error(origin + ": not a training state (no \"options\" object)");
@@ -241,7 +138,9 @@ TrainState state_from_json(const std::string &text, const std::string &origin) {
   s.skipped_files = get(r, "skipped_files", 0);
   s.val_gray = get_scores(r, "val_gray");
   s.val_original_colorfulness = get(r, "val_original_colorfulness", 0.0);
-  read_options(json_object_get_object_member(r, "options"), s.options);
+  JsonNode *options = json_object_get_member(r, "options");
+  if (!JSON_NODE_HOLDS_OBJECT(options)) throw std::runtime_error(origin + ": \"options\" is not an object");
+  read_options_json(json_node_get_object(options), s.options, origin);
   if (json_object_has_member(r, "history")) {
     JsonArray *h = json_object_get_array_member(r, "history");
     for (guint i = 0; i < json_array_get_length(h); ++i) {
@@ -266,8 +165,7 @@ TrainState state_from_json(const std::string &text, const std::string &origin) {
 
 std::string training_facts_json(const TrainState &s) {
   const TrainOptions &o = s.options;
-  GObjectPtr<JsonBuilder> builder(json_builder_new());
-  JsonBuilder *b = builder.get();
+  g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   add(b, "trainer", "colorize-train");
   add(b, "method", o.arch == Arch::UNet ? "pix2pix" : "encoder-decoder (L1 only)");
@@ -308,15 +206,11 @@ std::string losses_csv(const std::vector<EpochStats> &history) {
 }
 
 void write_file_atomic(const std::string &path, const std::string &content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << content;
-    f.flush();
-    if (!f) throw std::runtime_error(tmp + ": cannot write");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error(path + ": cannot rename from " + tmp);
+  g_autoptr(GError) error = nullptr;
+  if (!g_file_set_contents_full(path.c_str(), content.data(), gssize(content.size()),
+                                GFileSetContentsFlags(G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE),
+                                0666, &error))
+    throw std::runtime_error(error->message);
 }
 
 std::string read_file(const std::string &path) {

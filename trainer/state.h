@@ -47,8 +47,10 @@ std::string training_facts_json(const TrainState &s);
 /// losses.csv: one row per epoch of the history.
 std::string losses_csv(const std::vector<EpochStats> &history);
 
-/// Writes `content` to path + ".tmp" then renames it over `path`.
-/// Throws std::runtime_error naming the file.
+/// The trainer's one way to write a file: `content` goes to a new file
+/// beside `path` which then replaces `path` in one step, after its data is
+/// on disk (GLib's g_file_set_contents_full), so readers see the old file
+/// or the new one, never a part. Throws std::runtime_error naming the file.
 void write_file_atomic(const std::string &path, const std::string &content);
 /// Whole file; throws std::runtime_error naming the file.
 std::string read_file(const std::string &path);

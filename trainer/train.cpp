@@ -68,29 +68,6 @@ torch::jit::Module new_generator(const TrainOptions &o, const std::vector<Photo>
   return g;
 }
 
-/// Options of a resumed run: the checkpoint's, with the run-time settings
-/// (and the schedule: --epochs, --pretrain-epochs, --decay-epochs, --lr,
-/// --lambda, if given) from the command line. The LibTorch thread count
-/// stays the run's unless given: it changes the order of floating-point sums,
-/// so only the same count continues the run bit for bit.
-TrainOptions merge_resume(const TrainOptions &cli, TrainOptions saved) {
-  if (cli.epochs_given) saved.epochs = cli.epochs;
-  if (cli.pretrain_given) saved.pretrain_epochs = cli.pretrain_epochs;
-  if (cli.decay_given) saved.decay_epochs = cli.decay_epochs;
-  if (cli.lr_given) saved.lr = cli.lr;
-  if (cli.lambda_given) saved.lambda_l1 = cli.lambda_l1;
-  saved.out_dir = cli.out_dir;
-  saved.device = cli.device;
-  if (cli.threads > 0) saved.threads = cli.threads;
-  saved.workers = cli.workers;
-  saved.accumulate = cli.accumulate;
-  saved.dist = cli.dist;
-  saved.quiet = cli.quiet;
-  saved.half = cli.half || saved.half;
-  saved.resume = true;
-  return saved;
-}
-
 /// What a run writes into its folder (removed by --force).
 const char *const kRunFiles[] = {"checkpoints", "samples", "losses.csv", "losses.png", "model.pt", "val-photos.txt"};
 
@@ -119,7 +96,7 @@ TrainState start_state(const TrainOptions &cli, Distributed &dist, LoadedCheckpo
     if (cli.resume) {
       resumed = resume_checkpoint(cli.out_dir, [&](const std::string &m) { progress.message("warning: " + m); });
       state = resumed.state;
-      state.options = merge_resume(cli, state.options);
+      state.options = resumed_options(cli, state.options);
     } else {
       state.options = cli;
     }
@@ -127,7 +104,7 @@ TrainState start_state(const TrainOptions &cli, Distributed &dist, LoadedCheckpo
     if (state.options.threads <= 0) state.options.threads = int(std::max(1u, std::thread::hardware_concurrency()));
   }
   return leader_state(dist, state, [&](const TrainOptions &leaders) {
-    TrainOptions o = merge_resume(cli, leaders);
+    TrainOptions o = resumed_options(cli, leaders);
     if (!cli.data_dirs.empty()) {
       o.data_dirs = cli.data_dirs;
       o.val_dir = cli.val_dir;
