@@ -231,6 +231,7 @@ int main(int argc, char **argv) {
   double forward256 = 0, forward_work = 0;
   cv::Size work;
   {
+    colorize::set_cpu_threads(0);  // all cores, as the colorize command
     const colorize::Model model = colorize::Model::load(model_path);
     forward256 = time_forward(model, {256, 256}, 7);
     const int m = model.info().size_multiple;

@@ -39,8 +39,8 @@ double time_forward(const colorize::Model &model, int rows, int cols) {
 void bench(const std::string &path, bool per_shape, int threads) {
   colorize::LoadOptions options;
   options.device = colorize::Device::Cpu;
-  options.threads = threads;
   options.optimize_per_shape = per_shape;
+  colorize::set_cpu_threads(threads);
   const auto t0 = Clock::now();
   const colorize::Model model = colorize::Model::load(path, options);
   const double load = ms_since(t0);

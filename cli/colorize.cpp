@@ -220,7 +220,6 @@ int run(int argc, char **argv) {
   if (const int status = parse_options(argc, argv, opt)) return status;
   if (opt.list_models) return print_model_list();
   LoadOptions load;
-  load.threads = opt.threads;
   try {
     load.device = parse_device(opt.device ? opt.device : "auto");
   } catch (const Error &e) {
@@ -234,7 +233,7 @@ int run(int argc, char **argv) {
   }
 
   watch_interrupts();
-  if (opt.threads > 0) cv::setNumThreads(opt.threads);
+  set_cpu_threads(opt.threads);  // checked by parse_options
   const std::optional<Model> model = load_model(opt, load);
   if (!model) return kExitFailed;
   if (opt.hints && !model->info().hints) {

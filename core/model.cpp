@@ -259,6 +259,15 @@ struct Model::Impl {
   }
 };
 
+void set_cpu_threads(int threads) {
+  if (threads < 0 || threads > kMaxThreads)
+    throw Error("thread count " + std::to_string(threads) + " is out of range (0 = all cores, at most " +
+                std::to_string(kMaxThreads) + ")");
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads > 0 ? threads : cores);
+  cv::setNumThreads(threads > 0 ? threads : cores);
+}
+
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::Model(Model &&) noexcept = default;
 Model &Model::operator=(Model &&) noexcept = default;
@@ -271,14 +280,6 @@ Model Model::load(const std::string &path, const LoadOptions &options) {
   impl->module = load_archive(path, metadata);
   impl->info = parse_model_info(metadata, path);
   impl->device = choose_device(options.device);
-
-  if (options.threads < 0 || options.threads > kMaxThreads)
-    throw Error("thread count " + std::to_string(options.threads) + " is out of range (0 = all cores, at most " +
-                std::to_string(kMaxThreads) + ")");
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(threads);
 
   impl->module.eval();
   if (!options.optimize_per_shape) {

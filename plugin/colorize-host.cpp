@@ -28,10 +28,7 @@ namespace {
 using colorize_host::PixelFormat;
 
 constexpr int kDefaultStripRows = 256;   // rows per apply() call
-// GEGL tile cache of the plug-in process: GIMP hands its own setting (half
-// the RAM by default) to plug-ins, which would keep the whole layer and its
-// shadow in the plug-in too. Capped, a 24 MP layer still fits entirely.
-constexpr guint64 kMaxTileCache = 256u << 20;
+constexpr guint64 kMaxTileCache = 256u << 20;  // see colorize_host_setup()
 constexpr double kInferOversample = 2.0; // read 2x the working size
 
 void
@@ -127,6 +124,16 @@ colorize_max_resolution (void)
 
 static gchar *beside_model = NULL;   /* dir/models/<name>, if present */
 static gchar *searched_model = NULL; /* found in the model search path */
+
+void
+colorize_host_setup (void)
+{
+  colorize::set_cpu_threads (0);
+  guint64 cache = 0;
+  g_object_get (gegl_config (), "tile-cache-size", &cache, NULL);
+  if (cache > kMaxTileCache)
+    g_object_set (gegl_config (), "tile-cache-size", kMaxTileCache, NULL);
+}
 
 void
 colorize_set_plugin_dir (const gchar *dir)
@@ -320,10 +327,6 @@ colorize_buffer (ColorizeModel        *model,
         throw colorize::Cancelled ();
     };
     report (0.0);
-    guint64 cache = 0;
-    g_object_get (gegl_config (), "tile-cache-size", &cache, NULL);
-    if (cache > kMaxTileCache)
-      g_object_set (gegl_config (), "tile-cache-size", kMaxTileCache, NULL);
     // G_MESSAGES_DEBUG=gimp-colorize-pix2pix prints where the time went
     gint64 t_start = g_get_monotonic_time ();
 

@@ -80,6 +80,13 @@ void            colorize_set_plugin_dir     (const gchar     *dir);
  * exist). Looked up once; owned by the plug-in. */
 const gchar   * colorize_default_model_path (void);
 
+/* The plug-in process's resource settings, made once by each host after
+ * gegl_init(): LibTorch and OpenCV use every core, and GEGL's tile cache
+ * is capped at 256 MB (GIMP hands plug-ins its own setting, half the RAM
+ * by default, which would keep the whole layer and its shadow in the
+ * plug-in too; capped, a 24 MP layer still fits entirely). */
+void            colorize_host_setup         (void);
+
 /* [in] path: model file, NULL or "" = colorize_default_model_path().
  * Returns a new model (free with colorize_model_free) or NULL + error. */
 ColorizeModel * colorize_model_load         (const gchar     *path,

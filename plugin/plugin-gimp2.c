@@ -261,6 +261,7 @@ run (const gchar      *name,
 
   textdomain (GETTEXT_PACKAGE);
   gegl_init (NULL, NULL);
+  colorize_host_setup ();
 
   *nreturn_vals = 1;
   *return_vals  = values;

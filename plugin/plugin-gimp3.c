@@ -110,6 +110,7 @@ colorize_create_procedure (GimpPlugIn  *plug_in,
   gchar         *dir = g_path_get_dirname (gimp_get_progname ());
 
   gegl_init (NULL, NULL);
+  colorize_host_setup ();
   /* models/colorize-default.pt beside the binary (per-user installs)
    * wins over the installed default model */
   colorize_set_plugin_dir (dir);

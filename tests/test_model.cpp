@@ -276,20 +276,21 @@ def forward(self, x):
   EXPECT_EQ(load_error(path), "");
 }
 
-TEST(Model, ThreadCount) {
+TEST(Model, ThreadCountIsTheCallersChoiceAndLoadingLeavesItAlone) {
   TempDir dir;
   const std::string path = write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2)));
-  LoadOptions options = cpu();
-  options.threads = 1;
-  Model::load(path, options);
+  colorize::set_cpu_threads(1);
   EXPECT_EQ(at::get_num_threads(), 1);
-  options.threads = 0;
-  Model::load(path, options);
-  EXPECT_EQ(at::get_num_threads(),
-            static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  EXPECT_EQ(cv::getNumThreads(), 1);
+  Model::load(path, cpu());
+  EXPECT_EQ(at::get_num_threads(), 1);
+  colorize::set_cpu_threads(0);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_EQ(at::get_num_threads(), cores);
+  EXPECT_EQ(cv::getNumThreads(), cores);
   for (int absurd : {colorize::kMaxThreads + 1, -1}) {
-    options.threads = absurd;
-    EXPECT_THROW(Model::load(path, options), colorize::Error) << absurd;
+    EXPECT_THROW(colorize::set_cpu_threads(absurd), colorize::Error) << absurd;
+    EXPECT_EQ(at::get_num_threads(), cores) << absurd;
   }
 }
 

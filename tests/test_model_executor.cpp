@@ -23,7 +23,6 @@ namespace {
 bool last_run_was_profiled(const std::string &path, bool per_shape) {
   colorize::LoadOptions options;
   options.device = colorize::Device::Cpu;
-  options.threads = 1;
   options.optimize_per_shape = per_shape;
   auto profiled = [] {
     const auto graph = torch::jit::lastExecutedOptimizedGraph();
@@ -34,6 +33,7 @@ bool last_run_was_profiled(const std::string &path, bool per_shape) {
         if (node->kind() == c10::Symbol::fromQualString(kind)) return true;
     return false;
   };
+  colorize::set_cpu_threads(1);
   const colorize::Model model = colorize::Model::load(path, options);
   bool seen = profiled();
   const int m = model.info().size_multiple;

@@ -30,9 +30,9 @@ using colorize::testing::write_model;
 namespace {
 
 colorize::LoadOptions cpu() {
+  colorize::set_cpu_threads(1);
   colorize::LoadOptions o;
   o.device = colorize::Device::Cpu;
-  o.threads = 1;
   return o;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -312,3 +313,20 @@ TEST_F(PluginHost, CudaIsUsedOrRefusedWithADeviceError) {
 }
 
 }  // namespace
+
+// The plug-in process's settings are made by one explicit call of the
+// hosts: every core for LibTorch and OpenCV, GEGL's tile cache capped.
+TEST_F(PluginHost, SetupUsesEveryCoreAndCapsOnlyALargeTileCache) {
+  const guint64 big = guint64(8) << 30, small = guint64(64) << 20;
+  guint64 cache = 0;
+  colorize::set_cpu_threads(1);
+  g_object_set(gegl_config(), "tile-cache-size", big, NULL);
+  colorize_host_setup();
+  g_object_get(gegl_config(), "tile-cache-size", &cache, NULL);
+  EXPECT_EQ(cache, guint64(256) << 20);
+  EXPECT_EQ(cv::getNumThreads(), int(std::max(1u, std::thread::hardware_concurrency())));
+  g_object_set(gegl_config(), "tile-cache-size", small, NULL);
+  colorize_host_setup();
+  g_object_get(gegl_config(), "tile-cache-size", &cache, NULL);
+  EXPECT_EQ(cache, small);
+}

@@ -80,7 +80,7 @@ int run_eval(const EvalOptions &o) {
   const std::vector<std::string> paths = eval_paths(o);
   LoadOptions load;
   load.device = parse_device(o.device);
-  load.threads = o.threads;
+  set_cpu_threads(o.threads);
   const Model model = Model::load(o.model, load);
   InferOptions infer;
   infer.resolution = o.resolution;

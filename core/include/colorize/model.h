@@ -18,15 +18,19 @@ enum class Device { Auto, Cpu, Cuda };
 Device parse_device(const std::string &name);
 const char *to_string(Device device);
 
-/// Most intra-op threads a caller may ask for (LoadOptions::threads).
+/// Most threads a caller may ask for (set_cpu_threads).
 inline constexpr int kMaxThreads = 256;
+
+/// How many threads LibTorch (one operator) and OpenCV (resizing, colour
+/// conversion) use on the CPU: 1..kMaxThreads, 0 = all cores of the
+/// machine. Both libraries have one such setting per process, so this is
+/// the program's choice, made once before its work starts; nothing in
+/// core changes it. Throws Error outside 0..kMaxThreads.
+void set_cpu_threads(int threads);
 
 struct LoadOptions {
   /// Auto = CUDA when LibTorch was built with it and a GPU is present.
   Device device = Device::Auto;
-  /// Intra-op threads for the CPU, 1..kMaxThreads; 0 = all cores of the
-  /// machine.
-  int threads = 0;
   /// TorchScript's profiling executor re-profiles and re-optimises forward()
   /// for every new input shape: 2.6-3.8 s per shape for files scripted in
   /// Python, and each picture has its own shape. Off by default: forward()
@@ -48,8 +52,7 @@ class Model {
   /// to the chosen device, puts it in eval mode and checks with one tiny
   /// forward pass that it returns info().output_channels() channels of
   /// finite values.
-  /// Throws ModelError (file/format problems), DeviceError, OutOfMemory,
-  /// or Error for options.threads outside 0..kMaxThreads.
+  /// Throws ModelError (file/format problems), DeviceError or OutOfMemory.
   static Model load(const std::string &path, const LoadOptions &options = {});
 
   Model(Model &&) noexcept;
