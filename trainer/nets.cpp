@@ -7,10 +7,13 @@
 // train() only flip that attribute, and batch norm / dropout read it.
 #include "nets.h"
 
+#include <json-glib/json-glib.h>
+
 #include <algorithm>
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace colorize::nets {
@@ -379,18 +382,34 @@ torch::jit::Module build_patchgan(const PatchGanConfig &c) {
 }
 
 std::string to_json(const UNetConfig &c) {
-  std::ostringstream s;
-  s.imbue(std::locale::classic());
-  s << "{\"type\": \"" << (c.skips ? "unet" : "encoder-decoder") << "\", "
-    << "\"depth\": " << c.depth << ", \"width\": " << c.width
-    << ", \"in_channels\": " << c.in_channels
-    << ", \"out_channels\": " << c.out_channels
-    << ", \"dropout_blocks\": " << c.dropout_blocks
-    << ", \"dropout\": " << num(c.dropout)
-    << ", \"skips\": " << (c.skips ? "true" : "false")
-    << ", \"upsample\": \"" << (c.upsample == Upsample::Resize ? "resize" : "transposed") << "\""
-    << ", \"classes\": " << c.classes << "}";
-  return s.str();
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  auto add = [&](const char *key, auto value) {
+    using T = decltype(value);
+    json_builder_set_member_name(b, key);
+    if constexpr (std::is_same_v<T, bool>)
+      json_builder_add_boolean_value(b, value);
+    else if constexpr (std::is_same_v<T, double>)
+      json_builder_add_double_value(b, value);
+    else if constexpr (std::is_same_v<T, const char *>)
+      json_builder_add_string_value(b, value);
+    else
+      json_builder_add_int_value(b, value);
+  };
+  json_builder_begin_object(b);
+  add("type", c.skips ? "unet" : "encoder-decoder");
+  add("depth", c.depth);
+  add("width", c.width);
+  add("in_channels", c.in_channels);
+  add("out_channels", c.out_channels);
+  add("dropout_blocks", c.dropout_blocks);
+  add("dropout", c.dropout);
+  add("skips", c.skips);
+  add("upsample", c.upsample == Upsample::Resize ? "resize" : "transposed");
+  add("classes", c.classes);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree gchar *text = json_to_string(root, FALSE);
+  return text;
 }
 
 void set_training(torch::jit::Module &module, bool training) {
