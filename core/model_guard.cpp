@@ -50,7 +50,8 @@ const char *const kAllowed[] = {
     "aten::gather", "aten::view", "aten::reshape", "aten::flatten", "aten::unflatten", "aten::squeeze",
     "aten::unsqueeze", "aten::transpose", "aten::permute", "aten::t", "aten::contiguous", "aten::expand",
     "aten::expand_as", "aten::repeat", "aten::chunk", "aten::split", "aten::split_with_sizes", "aten::unbind",
-    "aten::flip", "aten::roll", "aten::size", "aten::dim", "aten::numel", "aten::element_size", "aten::item", "aten::masked_fill", "aten::masked_fill_",
+    "aten::flip", "aten::roll", "aten::size", "aten::dim", "aten::numel", "aten::element_size", "aten::item",
+    "aten::masked_fill", "aten::masked_fill_",
     "aten::where",
     // arithmetic and reductions
     "aten::add", "aten::add_", "aten::sub", "aten::sub_", "aten::mul", "aten::mul_", "aten::div", "aten::div_",

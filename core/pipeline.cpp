@@ -302,8 +302,9 @@ AbMap infer(const Model &model, const cv::Mat &image, cv::Size full_size,
                      cv::BORDER_REFLECT_101);
   if (info.hints) {
     // No hint in the padding: mirrored dots would be hints the user did not give.
-    const cv::Mat hints = options.hints.empty() ? cv::Mat::zeros(ws, CV_32FC3)
-                                                : hint_channels(options.hints, ws, info.normalization, options.hint_order);
+    const cv::Mat hints = options.hints.empty()
+                              ? cv::Mat::zeros(ws, CV_32FC3)
+                              : hint_channels(options.hints, ws, info.normalization, options.hint_order);
     cv::Mat hints_padded;
     cv::copyMakeBorder(hints, hints_padded, top, pad_h - top, left, pad_w - left, cv::BORDER_CONSTANT,
                        cv::Scalar::all(0));

@@ -163,7 +163,8 @@ std::vector<std::string> tiny_command(const std::string &data, const std::string
   const char *exe = std::getenv("COLORIZE_TRAIN");
   return {exe ? exe : "colorize-train", "--data", data, "--out", out, "--size", "32", "--depth", "3",
           "--width", "8", "--disc-width", "8", "--disc-layers", "2", "--batch", "2",
-          "--epochs", std::to_string(epochs), "--pretrain-epochs", "1", "--decay-epochs", "0", "--threads", "1", "--workers", "2",
+          "--epochs", std::to_string(epochs), "--pretrain-epochs", "1", "--decay-epochs", "0", "--threads", "1",
+          "--workers", "2",
           "--val-fraction", "0.34", "--samples-every", "0", "--num-samples", "2", "--seed", "7",
           "--device", "cpu", "--quiet"};
 }
@@ -233,7 +234,7 @@ TEST_F(TrainerTest, ExportLoadsInCoreWithSameOutputAndValidMetadata) {
     ASSERT_EQ(run_cli({"export", "--checkpoint", ckpt, "--out", file, half ? "--half" : "--name=t"}), 0);
     colorize::LoadOptions lo;
     lo.device = colorize::Device::Cpu;
-    lo.threads = 1;
+    colorize::set_cpu_threads(1);
     const auto model = colorize::Model::load(file, lo);
     EXPECT_EQ(model.info().input_size, 32);
     EXPECT_EQ(model.info().size_multiple, 8);
@@ -295,7 +296,8 @@ TEST_F(TrainerTest, BadOptionsGiveClearErrorsAndNonZeroExit) {
   EXPECT_NE(err.find("--size must be at most 4096"), std::string::npos) << err;
   EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--threads", "100000"}, &err), 0);
   EXPECT_NE(err.find("--threads must be in 0..256"), std::string::npos) << err;
-  EXPECT_NE(run_cli({"--data", data_.path() + "/missing", "--out", out_.path(), "--size", "32", "--depth", "3"}, &err), 0);
+  EXPECT_NE(run_cli({"--data", data_.path() + "/missing", "--out", out_.path(), "--size", "32", "--depth", "3"}, &err),
+            0);
   EXPECT_NE(err.find("missing: no such folder"), std::string::npos) << err;
   EXPECT_NE(run_cli({"--data", empty.path(), "--out", out_.path(), "--size", "32", "--depth", "3"}, &err), 0);
   EXPECT_NE(err.find("no photos found"), std::string::npos) << err;
@@ -330,7 +332,8 @@ TEST_F(TrainerTest, RgbAndAutoencoderVariantsExportLoadableModels) {
   for (const auto &e : result.state.history) EXPECT_EQ(e.phase, "l1");
   EXPECT_FALSE(fs::exists(ct::checkpoint_dir(ae.path(), 3) + "/discriminator.pt"));
   const auto m = colorize::Model::load(ae.file("model.pt"), lo);
-  EXPECT_NE(compact(m.info().architecture_json).find("\"skips\":false"), std::string::npos) << m.info().architecture_json;
+  EXPECT_NE(compact(m.info().architecture_json).find("\"skips\":false"), std::string::npos)
+      << m.info().architecture_json;
 }
 
 TEST_F(TrainerTest, EvalPrintsModelAndGrayscaleBaseline) {

@@ -287,7 +287,8 @@ ModelInfo model_info(const TrainState &state, const std::string &name, const std
     << ", width " << o.width << (o.upsample == Upsample::Resize ? ", resize-convolution decoder" : "")
     << (o.class_weight > 0 ? ", regression + colour-class heads" : "") << ") predicting "
     << (o.space == Space::Lab ? "a,b" : "R,G,B")
-    << (o.hints ? " from L and optional colour hints" : " from L") << ", trained by colorize-train on " << state.train_photos << " photos for " << state.epoch
+    << (o.hints ? " from L and optional colour hints" : " from L") << ", trained by colorize-train on "
+    << state.train_photos << " photos for " << state.epoch
     << " epochs at " << o.size << "x" << o.size << ".";
   info.description = d.str();
   info.architecture_json = nets::to_json(unet_config(o));

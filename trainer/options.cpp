@@ -1,13 +1,12 @@
 // Option parsing for colorize-train with GLib's GOptionContext.
 #include "options.h"
 
-#include "train_options.h"
-
 #include <cmath>
 #include <vector>
 
 #include "colorize/metadata.h"
 #include "colorize/model.h"
+#include "train_options.h"
 
 namespace colorize::train {
 namespace {
@@ -68,8 +67,7 @@ TrainOptions parse_train_options(int argc, char **argv) {
         train_option_group(o), argc, argv);
   // The class head needs the resize decoder and a,b output: without them it
   // is off unless asked for (then validate() explains the conflict).
-  if (!o.given.count("class-weight") && (o.upsample != Upsample::Resize || o.space != Space::Lab))
-    o.class_weight = 0;
+  if (!o.given.count("class-weight") && (o.upsample != Upsample::Resize || o.space != Space::Lab)) o.class_weight = 0;
   validate(o);
   // A resumed run keeps the --init it started from as a record only.
   if (o.resume && !o.init.empty())
@@ -87,11 +85,10 @@ void validate(const TrainOptions &o) {
   require(o.depth >= 2 && o.depth <= 10, "--depth must be in 2..10 (got " + std::to_string(o.depth) + ")");
   const int multiple = 1 << o.depth;
   require(o.size >= multiple && o.size % multiple == 0,
-          "--size " + std::to_string(o.size) + " is not a positive multiple of 2^depth = " +
-              std::to_string(multiple) + " (try --size " + std::to_string(multiple * std::max(1, o.size / multiple)) +
-              " or a smaller --depth)");
-  require(o.size <= kMaxResolution, "--size must be at most " + std::to_string(kMaxResolution) +
-                                        " (the largest input_size a model may have)");
+          "--size " + std::to_string(o.size) + " is not a positive multiple of 2^depth = " + std::to_string(multiple) +
+              " (try --size " + std::to_string(multiple * std::max(1, o.size / multiple)) + " or a smaller --depth)");
+  require(o.size <= kMaxResolution,
+          "--size must be at most " + std::to_string(kMaxResolution) + " (the largest input_size a model may have)");
   require(o.width >= 1 && o.width <= 512, "--width must be in 1..512");
   require(o.disc_width >= 1 && o.disc_width <= 512, "--disc-width must be in 1..512");
   require(o.disc_layers >= 1 && o.disc_layers <= 6, "--disc-layers must be in 1..6");
@@ -118,18 +115,25 @@ void validate(const TrainOptions &o) {
           "--device: unknown value '" + o.device + "' (choose auto, cpu, cuda)");
 }
 
-
 ExportOptions parse_export_options(int argc, char **argv) {
   ExportOptions o;
   g_autofree gchar *checkpoint = nullptr, *out = nullptr, *name = nullptr, *license = nullptr;
   gboolean half = FALSE;
   GOptionEntry entries[] = {
-      {"checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &checkpoint, "Checkpoint folder (e.g. run/checkpoints/epoch-0040)", "DIR"},
+      {"checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &checkpoint, "Checkpoint folder (e.g. run/checkpoints/epoch-0040)",
+       "DIR"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Model file to write", "FILE"},
       {"half", 0, 0, G_OPTION_ARG_NONE, &half, "Store float16 parameters (half the size)", nullptr},
-      {"blend", 0, 0, G_OPTION_ARG_DOUBLE, &o.blend, "Share of the colour-class decoding in the output, 0..1 (models with a classification head; default: the checkpoint's)", "W"},
-      {"temperature", 0, 0, G_OPTION_ARG_DOUBLE, &o.temperature, "Annealed-mean temperature of the colour-class decoding, (0, 10] (default: the checkpoint's)", "T"},
-      {"average", 0, 0, G_OPTION_ARG_INT, &o.average, "Average the generator weights of the N checkpoints up to --checkpoint (its epoch and the N-1 before it; default 1)", "N"},
+      {"blend", 0, 0, G_OPTION_ARG_DOUBLE, &o.blend,
+       "Share of the colour-class decoding in the output, 0..1 (models with a classification head; default: the "
+       "checkpoint's)",
+       "W"},
+      {"temperature", 0, 0, G_OPTION_ARG_DOUBLE, &o.temperature,
+       "Annealed-mean temperature of the colour-class decoding, (0, 10] (default: the checkpoint's)", "T"},
+      {"average", 0, 0, G_OPTION_ARG_INT, &o.average,
+       "Average the generator weights of the N checkpoints up to --checkpoint (its epoch and the N-1 before it; "
+       "default 1)",
+       "N"},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name, "Model name", "TEXT"},
       {"license", 0, 0, G_OPTION_ARG_STRING, &license, "License text", "TEXT"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -144,8 +148,7 @@ ExportOptions parse_export_options(int argc, char **argv) {
   require(!o.checkpoint.empty(), "--checkpoint DIR is required");
   require(!o.out.empty(), "--out FILE is required");
   require(std::isnan(o.blend) || (o.blend >= 0 && o.blend <= 1), "--blend must be in 0..1");
-  require(std::isnan(o.temperature) || (o.temperature > 0 && o.temperature <= 10),
-          "--temperature must be in (0, 10]");
+  require(std::isnan(o.temperature) || (o.temperature > 0 && o.temperature <= 10), "--temperature must be in (0, 10]");
   require(o.average >= 1 && o.average <= 1000, "--average must be in 1..1000");
   return o;
 }
@@ -157,20 +160,22 @@ EvalOptions parse_eval_options(int argc, char **argv) {
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "Model file", "FILE"},
       {"data", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &data, "Folder of colour photos (may be repeated)", "DIR"},
-      {"list", 0, 0, G_OPTION_ARG_FILENAME, &list, "Only the photos of --data named in FILE (one file name per line), e.g. a run's --val-list", "FILE"},
+      {"list", 0, 0, G_OPTION_ARG_FILENAME, &list,
+       "Only the photos of --data named in FILE (one file name per line), e.g. a run's --val-list", "FILE"},
       {"resolution", 0, 0, G_OPTION_ARG_INT, &o.resolution, "Working resolution (default: the model's)", "N"},
       {"device", 0, 0, G_OPTION_ARG_STRING, &device, "auto (default), cpu or cuda", "NAME"},
       {"threads", 't', 0, G_OPTION_ARG_INT, &o.threads, "LibTorch threads (default: all cores)", "N"},
       {"max-images", 0, 0, G_OPTION_ARG_INT, &o.max_images, "Evaluate at most N photos", "N"},
       {"grid", 0, 0, G_OPTION_ARG_FILENAME, &grid, "Also write a sample grid (real / grayscale / result)", "FILE"},
-      {"grid-count", 0, 0, G_OPTION_ARG_INT, &o.grid_count, "Photos in the grid, spread evenly over the set (default 8)", "N"},
+      {"grid-count", 0, 0, G_OPTION_ARG_INT, &o.grid_count,
+       "Photos in the grid, spread evenly over the set (default 8)", "N"},
       {"grid-columns", 0, 0, G_OPTION_ARG_INT, &o.grid_columns, "Photos per row block of the grid (default 8)", "N"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   parse("eval - compare a model with the grayscale baseline",
         "Colorizes grayscale versions of colour photos through the colorize pipeline and prints\n"
         "PSNR, mean Delta E (a,b), colourfulness, chroma ripple in flat areas and the L error,\n"
-        "next to the grayscale baseline (a = b = 0) and the originals.", nullptr, group_of(entries), argc,
-        argv);
+        "next to the grayscale baseline (a = b = 0) and the originals.",
+        nullptr, group_of(entries), argc, argv);
   copy_to(model, o.model);
   for (gchar **d = data; d && *d; ++d) o.data_dirs.emplace_back(*d);
   copy_to(list, o.list);

@@ -63,11 +63,11 @@ enum Flags { kNone = 0, kPath = 1, kJoined = 2 /* repeated values joined with ',
 struct Row {
   const char *name;  ///< --name
   char short_name;
-  const char *key;   ///< member of state.json's "options"; nullptr with RunTime
+  const char *key;  ///< member of state.json's "options"; nullptr with RunTime
   OnResume on_resume;
   AnyRef ref;
   int flags;
-  const char *arg;   ///< placeholder in --help; nullptr for a switch
+  const char *arg;  ///< placeholder in --help; nullptr for a switch
   const char *help;
   const char *before = nullptr;  ///< the value of runs saved before the row existed
 };
@@ -76,15 +76,18 @@ constexpr OnResume K = OnResume::Kept, S = OnResume::Schedule, R = OnResume::Run
 
 // clang-format off
 const Row kRows[] = {
-  {"data", 'd', "data_dirs", K, MEMBER(data_dirs), kPath, "DIR", "Folder of colour photos (searched recursively; may be repeated)"},
+  {"data", 'd', "data_dirs", K, MEMBER(data_dirs), kPath, "DIR",
+   "Folder of colour photos (searched recursively; may be repeated)"},
   {"out", 'o', nullptr, R, MEMBER(out_dir), kPath, "DIR", "Output folder: checkpoints, model.pt, losses, samples"},
-  {"val-dir", 0, "val_dir", K, MEMBER(val_dir), kPath, "DIR", "Validation photos (default: --val-list, else split off --data)"},
+  {"val-dir", 0, "val_dir", K, MEMBER(val_dir), kPath, "DIR",
+   "Validation photos (default: --val-list, else split off --data)"},
   {"val-list", 0, "val_list", K, MEMBER(val_list), kPath, "FILE",
    "File naming the photos of --data held out for validation, one file name per line"},
   {"val-fraction", 0, "val_fraction", K, MEMBER(val_fraction), kNone, "F",
    "Share of --data kept for validation without --val-dir/--val-list (default 0.05)"},
   {"prefix-weight", 0, "prefix_weights", K, MEMBER(prefix_weights), kJoined, "PREFIX=W",
-   "Sampling weight of the photos whose name starts with PREFIX_ (default 1; 0.25 = one epoch in four; may be repeated)"},
+   "Sampling weight of the photos whose name starts with PREFIX_ (default 1; 0.25 = one epoch in four; may be "
+   "repeated)"},
   {"size", 's', "size", K, MEMBER(size), kNone, "N", "Training crop side in pixels (default 128)"},
   {"batch", 'b', "batch", K, MEMBER(batch), kNone, "N",
    "Batch size (default 16; on several processes, the whole batch, which they share)"},
@@ -241,8 +244,8 @@ std::vector<GOptionEntry> entries() {
   for (const Row &row : kRows) {
     int flags = row.arg ? 0 : G_OPTION_FLAG_NO_ARG;
     if (row.flags & kPath) flags |= G_OPTION_FLAG_FILENAME;
-    out.push_back({row.name, row.short_name, flags, G_OPTION_ARG_CALLBACK,
-                   reinterpret_cast<gpointer>(&on_option), row.help, row.arg});
+    out.push_back({row.name, row.short_name, flags, G_OPTION_ARG_CALLBACK, reinterpret_cast<gpointer>(&on_option),
+                   row.help, row.arg});
   }
   out.push_back({nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr});
   return out;
@@ -256,33 +259,41 @@ void read_member(const Row &row, JsonNode *node, TrainOptions &o, const std::str
   const bool value = JSON_NODE_HOLDS_VALUE(node);
   const GType type = value ? json_node_get_value_type(node) : G_TYPE_INVALID;
   const bool number = type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
-  std::visit(Overload{
-                 [&](Ref<int> r) { number ? void(r(o) = int(json_node_get_int(node))) : wrong_type(origin, row.key, "a number"); },
-                 [&](Ref<int64_t> r) { number ? void(r(o) = json_node_get_int(node)) : wrong_type(origin, row.key, "a number"); },
-                 [&](Ref<double> r) { number ? void(r(o) = json_node_get_double(node)) : wrong_type(origin, row.key, "a number"); },
-                 [&](Ref<bool> r) {
-                   type == G_TYPE_BOOLEAN ? void(r(o) = json_node_get_boolean(node)) : wrong_type(origin, row.key, "true or false");
-                 },
-                 [&](Ref<std::string> r) {
-                   type == G_TYPE_STRING ? void(r(o) = json_node_get_string(node)) : wrong_type(origin, row.key, "a string");
-                 },
-                 [&](Ref<std::vector<std::string>> r) {
-                   if (!JSON_NODE_HOLDS_ARRAY(node)) wrong_type(origin, row.key, "an array of strings");
-                   r(o).clear();
-                   JsonArray *a = json_node_get_array(node);
-                   for (guint i = 0; i < json_array_get_length(a); ++i) {
-                     const char *s = json_node_get_string(json_array_get_element(a, i));
-                     if (!s) wrong_type(origin, row.key, "an array of strings");
-                     r(o).emplace_back(s);
-                   }
-                 },
-                 [&](auto r) {
-                   if (type != G_TYPE_STRING) wrong_type(origin, row.key, "a string");
-                   r(o) = parse_choice<std::decay_t<decltype(r(o))>>(origin + ": options." + row.key,
-                                                                     json_node_get_string(node));
-                 },
-             },
-             row.ref);
+  std::visit(
+      Overload{
+          [&](Ref<int> r) {
+            number ? void(r(o) = int(json_node_get_int(node))) : wrong_type(origin, row.key, "a number");
+          },
+          [&](Ref<int64_t> r) {
+            number ? void(r(o) = json_node_get_int(node)) : wrong_type(origin, row.key, "a number");
+          },
+          [&](Ref<double> r) {
+            number ? void(r(o) = json_node_get_double(node)) : wrong_type(origin, row.key, "a number");
+          },
+          [&](Ref<bool> r) {
+            type == G_TYPE_BOOLEAN ? void(r(o) = json_node_get_boolean(node))
+                                   : wrong_type(origin, row.key, "true or false");
+          },
+          [&](Ref<std::string> r) {
+            type == G_TYPE_STRING ? void(r(o) = json_node_get_string(node)) : wrong_type(origin, row.key, "a string");
+          },
+          [&](Ref<std::vector<std::string>> r) {
+            if (!JSON_NODE_HOLDS_ARRAY(node)) wrong_type(origin, row.key, "an array of strings");
+            r(o).clear();
+            JsonArray *a = json_node_get_array(node);
+            for (guint i = 0; i < json_array_get_length(a); ++i) {
+              const char *s = json_node_get_string(json_array_get_element(a, i));
+              if (!s) wrong_type(origin, row.key, "an array of strings");
+              r(o).emplace_back(s);
+            }
+          },
+          [&](auto r) {
+            if (type != G_TYPE_STRING) wrong_type(origin, row.key, "a string");
+            r(o) =
+                parse_choice<std::decay_t<decltype(r(o))>>(origin + ": options." + row.key, json_node_get_string(node));
+          },
+      },
+      row.ref);
 }
 
 }  // namespace
