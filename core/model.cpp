@@ -1,6 +1,7 @@
 // Model loading and the raw network call. With model_guard.cpp, the only
 // core files that include LibTorch.
 #include "colorize/model.h"
+#include "colorize/torch_device.h"
 
 #include <algorithm>
 #include <cstring>
@@ -65,19 +66,6 @@ std::string shape_string(const at::IntArrayRef &sizes) {
   return s.str();
 }
 
-torch::Device choose_device(Device wanted) {
-  if (wanted == Device::Cpu) return torch::Device(torch::kCPU);
-  const bool built_with_cuda = c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA);
-  if (built_with_cuda && torch::cuda::is_available())
-    return torch::Device(torch::kCUDA, 0);
-  if (wanted == Device::Auto) return torch::Device(torch::kCPU);
-  throw DeviceError(
-      built_with_cuda
-          ? "cannot use device \"cuda\": no CUDA device found (LibTorch has "
-            "CUDA support, but no usable GPU or driver is present)"
-          : "cannot use device \"cuda\": LibTorch was built without CUDA "
-            "(build against a CUDA LibTorch with -Dlibtorch_dir=...)");
-}
 
 void check_regular_file(const std::string &path) {
   std::error_code ec;
@@ -259,6 +247,24 @@ struct Model::Impl {
   }
 };
 
+c10::Device torch_device(Device wanted, int cuda_index) {
+  if (wanted == Device::Cpu) return torch::Device(torch::kCPU);
+  const bool built_with_cuda = c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA);
+  if (built_with_cuda && torch::cuda::is_available()) {
+    const int count = static_cast<int>(torch::cuda::device_count());
+    if (cuda_index < 0 || cuda_index >= count)
+      throw DeviceError("cannot use CUDA device " + std::to_string(cuda_index) + ": this machine has " +
+                        std::to_string(count));
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(cuda_index));
+  }
+  if (wanted == Device::Auto) return torch::Device(torch::kCPU);
+  throw DeviceError(built_with_cuda
+                        ? "cannot use device \"cuda\": no CUDA device found (LibTorch has "
+                          "CUDA support, but no usable GPU or driver is present)"
+                        : "cannot use device \"cuda\": LibTorch was built without CUDA "
+                          "(build against a CUDA LibTorch with -Dlibtorch_dir=...)");
+}
+
 void set_cpu_threads(int threads) {
   if (threads < 0 || threads > kMaxThreads)
     throw Error("thread count " + std::to_string(threads) + " is out of range (0 = all cores, at most " +
@@ -279,7 +285,7 @@ Model Model::load(const std::string &path, const LoadOptions &options) {
   std::string metadata;
   impl->module = load_archive(path, metadata);
   impl->info = parse_model_info(metadata, path);
-  impl->device = choose_device(options.device);
+  impl->device = torch_device(options.device);
 
   impl->module.eval();
   if (!options.optimize_per_shape) {

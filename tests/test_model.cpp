@@ -16,6 +16,7 @@
 
 #include "colorize/error.h"
 #include "colorize/model.h"
+#include "colorize/torch_device.h"
 #include "nets.h"
 #include "support.h"
 
@@ -316,6 +317,26 @@ TEST(Model, DeviceChoice) {
                                 ? "no CUDA device found"
                                 : "LibTorch was built without CUDA";
     EXPECT_CONTAINS(e.what(), why);
+  }
+}
+
+// The one device rule that Model::load and the trainer share.
+TEST(Model, TorchDeviceRule) {
+  EXPECT_EQ(colorize::torch_device(Device::Cpu, 3), c10::Device(c10::kCPU));
+  if (!torch::cuda::is_available()) {
+    EXPECT_EQ(colorize::torch_device(Device::Auto, 3), c10::Device(c10::kCPU));
+    EXPECT_THROW(colorize::torch_device(Device::Cuda, 0), DeviceError);
+    return;
+  }
+  const int count = static_cast<int>(torch::cuda::device_count());
+  EXPECT_EQ(colorize::torch_device(Device::Auto, count - 1), c10::Device(c10::kCUDA, count - 1));
+  for (Device d : {Device::Auto, Device::Cuda}) {
+    try {
+      colorize::torch_device(d, count);
+      ADD_FAILURE() << "CUDA device " << count << " of " << count;
+    } catch (const DeviceError &e) {
+      EXPECT_CONTAINS(e.what(), "this machine has " + std::to_string(count));
+    }
   }
 }
 

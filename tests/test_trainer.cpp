@@ -2,6 +2,7 @@
 // the fixture photos, so the whole program stays fast.
 #include <gtest/gtest.h>
 
+#include <torch/cuda.h>
 #include <torch/script.h>
 
 #include <algorithm>
@@ -301,6 +302,13 @@ TEST_F(TrainerTest, BadOptionsGiveClearErrorsAndNonZeroExit) {
   EXPECT_NE(err.find("missing: no such folder"), std::string::npos) << err;
   EXPECT_NE(run_cli({"--data", empty.path(), "--out", out_.path(), "--size", "32", "--depth", "3"}, &err), 0);
   EXPECT_NE(err.find("no photos found"), std::string::npos) << err;
+  if (!torch::cuda::is_available()) {  // core's device rule, named after the option
+    EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--size", "32", "--depth", "3", "--device",
+                       "cuda"},
+                      &err),
+              0);
+    EXPECT_NE(err.find("--device cuda (LOCAL_RANK 0): cannot use device \"cuda\""), std::string::npos) << err;
+  }
   EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--gan-loss", "hinge"}, &err), 0);
   EXPECT_NE(err.find("--gan-loss: unknown value 'hinge'"), std::string::npos) << err;
   EXPECT_NE(run_cli({"--data", data_.path(), "--out", out_.path(), "--size", "abc"}, &err), 0);

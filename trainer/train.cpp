@@ -20,6 +20,8 @@
 #include "ab_bins.h"
 #include "class_head.h"
 #include "colorize/model.h"
+#include "colorize/error.h"
+#include "colorize/torch_device.h"
 #include "dataset.h"
 #include "distributed.h"
 #include "model_io.h"
@@ -43,18 +45,14 @@ void set_lr(torch::optim::Adam &opt, double lr) {
   for (auto &g : opt.param_groups()) static_cast<torch::optim::AdamOptions &>(g.options()).lr(lr);
 }
 
-/// The device of `name`; CUDA device `index` (LOCAL_RANK) when it is CUDA.
+/// The device of `name` by core's rule; CUDA device `index` (LOCAL_RANK)
+/// when it is CUDA.
 torch::Device choose_device(const std::string &name, int index) {
-  const Device d = parse_device(name);
-  if (d == Device::Cuda && !torch::cuda::is_available())
-    throw UsageError("--device cuda: LibTorch reports no usable CUDA device (CPU-only build or no GPU)");
-  if (d != Device::Cpu && torch::cuda::is_available()) {
-    if (index >= int(torch::cuda::device_count()))
-      throw UsageError("LOCAL_RANK " + std::to_string(index) + ": this machine has " +
-                       std::to_string(torch::cuda::device_count()) + " CUDA devices");
-    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  try {
+    return torch_device(parse_device(name), index);
+  } catch (const DeviceError &e) {
+    throw UsageError(std::string("--device ") + name + " (LOCAL_RANK " + std::to_string(index) + "): " + e.what());
   }
-  return torch::kCPU;
 }
 
 /// A new generator; with a classification head, its rebalancing weights come
