@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "colorize/metadata.h"
+
 namespace colorize::train {
 
 /// Bad command line or unusable input folder; the message is for the user.
@@ -19,13 +21,14 @@ class UsageError : public std::runtime_error {
 
 enum class GanLoss { Bce, Lsgan };
 enum class Arch { UNet, Autoencoder };
-enum class Space { Lab, Rgb };
+/// What the generator predicts: a,b (Lab) or R,G,B; core's ColorSpace, as
+/// written into the exported model's colorize.json.
+using Space = ColorSpace;
 /// Decoder upsampling (see nets::Upsample).
 enum class Upsample { Transposed, Resize };
 
 const char *to_string(GanLoss v);
 const char *to_string(Arch v);
-const char *to_string(Space v);
 const char *to_string(Upsample v);
 
 /// Where this process is in a data-parallel run (distributed.h); -1 or

@@ -300,7 +300,6 @@ void read_member(const Row &row, JsonNode *node, TrainOptions &o, const std::str
 
 const char *to_string(GanLoss v) { return name_of(v); }
 const char *to_string(Arch v) { return name_of(v); }
-const char *to_string(Space v) { return name_of(v); }
 const char *to_string(Upsample v) { return name_of(v); }
 
 GOptionGroup *train_option_group(TrainOptions &o) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "colorize/color.h"
+#include "colorize/pipeline.h"
 #include "hints.h"
 #include "nets.h"
 #include "report.h"
@@ -40,18 +41,23 @@ double Validator::original_colorfulness() const {
 }
 
 cv::Mat result_bgr8(const cv::Mat &original_bgr8, const cv::Mat &output, Space space) {
-  const Normalization norm;
-  cv::Mat lab = lab_of(original_bgr8), L, ab;
-  cv::extractChannel(lab, L, 0);
+  AbMap map;
+  map.image_size = original_bgr8.size();
   if (space == Space::Lab) {
-    ab = denormalize_ab(output, norm);
+    map.ab = denormalize_ab(output, Normalization{});
   } else {
     cv::Mat pred_lab = rgb_to_lab(rgb_from_network(output), ChannelOrder::Rgb);
     const int from_to[] = {1, 0, 2, 1};
-    ab.create(pred_lab.size(), CV_32FC2);
-    cv::mixChannels(&pred_lab, 1, &ab, 1, from_to, 2);
+    map.ab.create(pred_lab.size(), CV_32FC2);
+    cv::mixChannels(&pred_lab, 1, &map.ab, 1, from_to, 2);
   }
-  return compose_bgr8(L, ab);
+  // The photo's own L with the predicted a,b, composed by core as for users
+  // (gamut mapping included).
+  ApplyOptions options;
+  options.order = ChannelOrder::Bgr;
+  cv::Mat out;
+  apply(map, original_bgr8, 0, out, options);
+  return out;
 }
 
 std::vector<cv::Mat> Validator::colorize(torch::jit::Module &g, const torch::Device &device,

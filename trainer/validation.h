@@ -38,7 +38,8 @@ class Validator {
 };
 
 /// Network output for one example (CV_32FC2 normalised a,b or CV_32FC3
-/// R,G,B in [-1,1]) joined with the example's own L -> BGR 8-bit.
+/// R,G,B in [-1,1]) joined with the example's own L by core's apply() (as
+/// users get it, gamut mapping included) -> BGR 8-bit.
 cv::Mat result_bgr8(const cv::Mat &original_bgr8, const cv::Mat &output, Space space);
 
 }  // namespace colorize::train
