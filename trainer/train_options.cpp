@@ -223,13 +223,13 @@ const Row *find_row(const char *option_name) {
 gboolean on_option(const gchar *option_name, const gchar *value, gpointer data, GError **error) {
   auto &o = *static_cast<TrainOptions *>(data);
   const Row *row = find_row(option_name);
-  if (!row) return FALSE;
+  if (!row) {  // every entry comes from a row
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "%s: no such option", option_name);
+    return FALSE;
+  }
   try {
-    // A repeated --data or --prefix-weight adds to the values; a repeated
-    // other option replaces them (the default of a list is empty).
-    if (!o.given.count(row->name) && std::holds_alternative<Ref<std::vector<std::string>>>(row->ref))
-      std::get<Ref<std::vector<std::string>>>(row->ref)(o).clear();
-    if (!o.given.count(row->name) && (row->flags & kJoined)) std::get<Ref<std::string>>(row->ref)(o).clear();
+    // A repeated --data or --prefix-weight adds a value (their defaults are
+    // empty); any other option takes the last one given.
     set_from_text(*row, o, std::string("--") + row->name, value);
   } catch (const UsageError &e) {
     g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, e.what());
