@@ -66,7 +66,6 @@ std::string shape_string(const at::IntArrayRef &sizes) {
   return s.str();
 }
 
-
 void check_regular_file(const std::string &path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);

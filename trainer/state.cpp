@@ -5,7 +5,6 @@
 
 #include <json-glib/json-glib.h>
 
-#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -45,11 +44,9 @@ std::string finish(JsonBuilder *b) {
   JsonNode *root = json_builder_get_root(b);
   json_generator_set_root(gen, root);
   json_generator_set_pretty(gen, TRUE);
-  gchar *text = json_generator_to_data(gen, nullptr);
-  std::string out = text;
-  g_free(text);
+  g_autofree gchar *text = json_generator_to_data(gen, nullptr);
   json_node_unref(root);
-  return out;
+  return text;
 }
 
 // Readers with defaults (the file is ours; missing keys keep defaults).
@@ -118,12 +115,9 @@ std::string to_json(const TrainState &s) {
 
 TrainState state_from_json(const std::string &text, const std::string &origin) {
   g_autoptr(JsonParser) parser = json_parser_new();
-  GError *error = nullptr;
-  if (!json_parser_load_from_data(parser, text.c_str(), gssize(text.size()), &error)) {
-    std::string m = origin + ": invalid JSON: " + error->message;
-    g_error_free(error);
-    throw std::runtime_error(m);
-  }
+  g_autoptr(GError) error = nullptr;
+  if (!json_parser_load_from_data(parser, text.c_str(), gssize(text.size()), &error))
+    throw std::runtime_error(origin + ": invalid JSON: " + error->message);
   JsonNode *root = json_parser_get_root(parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT(root) ||
       !json_object_has_member(json_node_get_object(root), "options"))

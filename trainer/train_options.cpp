@@ -256,44 +256,49 @@ std::vector<GOptionEntry> entries() {
 }
 
 void read_member(const Row &row, JsonNode *node, TrainOptions &o, const std::string &origin) {
-  const bool value = JSON_NODE_HOLDS_VALUE(node);
-  const GType type = value ? json_node_get_value_type(node) : G_TYPE_INVALID;
+  const GType type = JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
+  auto expect = [&](bool ok, const char *what) {
+    if (!ok) wrong_type(origin, row.key, what);
+  };
   const bool number = type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
-  std::visit(
-      Overload{
-          [&](Ref<int> r) {
-            number ? void(r(o) = int(json_node_get_int(node))) : wrong_type(origin, row.key, "a number");
-          },
-          [&](Ref<int64_t> r) {
-            number ? void(r(o) = json_node_get_int(node)) : wrong_type(origin, row.key, "a number");
-          },
-          [&](Ref<double> r) {
-            number ? void(r(o) = json_node_get_double(node)) : wrong_type(origin, row.key, "a number");
-          },
-          [&](Ref<bool> r) {
-            type == G_TYPE_BOOLEAN ? void(r(o) = json_node_get_boolean(node))
-                                   : wrong_type(origin, row.key, "true or false");
-          },
-          [&](Ref<std::string> r) {
-            type == G_TYPE_STRING ? void(r(o) = json_node_get_string(node)) : wrong_type(origin, row.key, "a string");
-          },
-          [&](Ref<std::vector<std::string>> r) {
-            if (!JSON_NODE_HOLDS_ARRAY(node)) wrong_type(origin, row.key, "an array of strings");
-            r(o).clear();
-            JsonArray *a = json_node_get_array(node);
-            for (guint i = 0; i < json_array_get_length(a); ++i) {
-              const char *s = json_node_get_string(json_array_get_element(a, i));
-              if (!s) wrong_type(origin, row.key, "an array of strings");
-              r(o).emplace_back(s);
-            }
-          },
-          [&](auto r) {
-            if (type != G_TYPE_STRING) wrong_type(origin, row.key, "a string");
-            r(o) =
-                parse_choice<std::decay_t<decltype(r(o))>>(origin + ": options." + row.key, json_node_get_string(node));
-          },
-      },
-      row.ref);
+  std::visit(Overload{
+                 [&](Ref<int> r) {
+                   expect(number, "a number");
+                   r(o) = int(json_node_get_int(node));
+                 },
+                 [&](Ref<int64_t> r) {
+                   expect(number, "a number");
+                   r(o) = json_node_get_int(node);
+                 },
+                 [&](Ref<double> r) {
+                   expect(number, "a number");
+                   r(o) = json_node_get_double(node);
+                 },
+                 [&](Ref<bool> r) {
+                   expect(type == G_TYPE_BOOLEAN, "true or false");
+                   r(o) = json_node_get_boolean(node);
+                 },
+                 [&](Ref<std::string> r) {
+                   expect(type == G_TYPE_STRING, "a string");
+                   r(o) = json_node_get_string(node);
+                 },
+                 [&](Ref<std::vector<std::string>> r) {
+                   expect(JSON_NODE_HOLDS_ARRAY(node), "an array of strings");
+                   r(o).clear();
+                   JsonArray *a = json_node_get_array(node);
+                   for (guint i = 0; i < json_array_get_length(a); ++i) {
+                     const char *text = json_node_get_string(json_array_get_element(a, i));
+                     expect(text != nullptr, "an array of strings");
+                     r(o).emplace_back(text);
+                   }
+                 },
+                 [&](auto r) {
+                   expect(type == G_TYPE_STRING, "a string");
+                   r(o) = parse_choice<std::decay_t<decltype(r(o))>>(origin + ": options." + row.key,
+                                                                     json_node_get_string(node));
+                 },
+             },
+             row.ref);
 }
 
 }  // namespace
