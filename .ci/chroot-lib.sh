@@ -90,3 +90,56 @@ debian_base() {
   fi
   echo "$base"
 }
+
+# Makes the chroot folder $1 of Debian suite $2 from mirror $3 with the apt
+# components $4 ("main", or e.g. "main contrib non-free") and the packages
+# that follow, from a copy of the pristine base; kept as it is while the
+# suite, mirror, components and packages stay the same (its stamp file).
+# CHROOT_PRESEED: debconf answers (debconf-set-selections lines) given
+# before the packages are installed.
+# Downloaded packages are kept in $chroot_cache/apt-SUITE for the next one.
+make_chroot() {
+  local root=$1 suite=$2 mirror=$3 components=$4
+  shift 4
+  local stamp
+  stamp=$(printf 'suite=%s\nmirror=%s\n' "$suite" "$mirror"
+          [[ $components == main ]] || printf 'components=%s\n' "$components"
+          [[ -z ${CHROOT_PRESEED:-} ]] || printf 'preseed=%s\n' "$CHROOT_PRESEED"
+          printf 'packages=%s\n' "$*")
+  if [[ -f $root/.colorize-stamp ]] && [[ $(cat "$root/.colorize-stamp") == "$stamp" ]]; then
+    return 0
+  fi
+  [[ -e $root ]] && chroot_say "package list changed: rebuilding $root"
+
+  local base new=$root.new parent archives=$chroot_cache/apt-$suite
+  parent=$(dirname "$root")
+  local t0=$SECONDS
+  base=$(debian_base "$suite" "$mirror")
+  refuse_if_mounted "$new"
+  rm -rf --one-file-system "$new"
+  cp -a "$base" "$new"
+  rm -f "$new/.debootstrap-ok"
+  echo "deb $mirror $suite $components" >"$new/etc/apt/sources.list"
+  # no docs or man pages
+  printf 'path-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\npath-exclude /usr/share/man/*\n' \
+    >"$new/etc/dpkg/dpkg.cfg.d/01-nodoc"
+
+  if [[ -n ${CHROOT_PRESEED:-} ]]; then
+    printf '%s\n' "$CHROOT_PRESEED" | in_chroot "$new" debconf-set-selections ||
+      chroot_die "debconf-set-selections in the chroot failed"
+  fi
+  chroot_say "installing $*"
+  mkdir -p "$archives/partial"
+  local log=$parent/apt-${root##*/}.log
+  CHROOT_BIND=$archives in_chroot "$new" apt-get update -q >"$log" 2>&1 ||
+    chroot_die "apt-get update in the chroot failed; see $log"
+  CHROOT_BIND=$archives in_chroot "$new" apt-get install -y -q --no-install-recommends \
+    -o Dir::Cache::Archives="$archives" "$@" >>"$log" 2>&1 ||
+    chroot_die "apt-get install in the chroot failed; see $log"
+
+  printf '%s\n' "$stamp" >"$new/.colorize-stamp"
+  refuse_if_mounted "$root"
+  rm -rf --one-file-system "$root"
+  mv "$new" "$root"
+  chroot_say "ready: $root ($((SECONDS - t0)) s)"
+}
