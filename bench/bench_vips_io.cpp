@@ -98,7 +98,8 @@ int run_one(const char *argv0, const std::string &model_path, const std::string 
   // the colorize program's settings: JPEG quality 90 (as asked), OpenCV's
   // PNG compression level 1 and LZW TIFF
   const std::string ext = out_path.substr(out_path.rfind('.'));
-  const std::string saver = out_path + (ext == ".jpg" ? "[Q=90]" : ext == ".png" ? "[compression=1]" : "[compression=lzw]");
+  const std::string saver =
+      out_path + (ext == ".jpg" ? "[Q=90]" : ext == ".png" ? "[compression=1]" : "[compression=lzw]");
   if (vips_image_write_to_file(out, saver.c_str(), nullptr)) vips_die(out_path.c_str());
   g_object_unref(out);
   g_object_unref(full);
