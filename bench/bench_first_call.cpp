@@ -29,8 +29,11 @@ double ms_since(Clock::time_point t0) {
 }
 
 double time_forward(const colorize::Model &model, int rows, int cols) {
-  cv::Mat x(rows, cols, CV_32FC1);
-  cv::randu(x, -1.0, 1.0);
+  // L in [-1, 1]; a hint model's hint channels and mask stay 0 (no hints)
+  cv::Mat x(rows, cols, CV_32FC(model.info().input_channels()), cv::Scalar::all(0));
+  cv::Mat l(rows, cols, CV_32FC1);
+  cv::randu(l, -1.0, 1.0);
+  cv::insertChannel(l, x, 0);
   const auto t0 = Clock::now();
   model.forward(x);
   return ms_since(t0);
