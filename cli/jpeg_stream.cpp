@@ -142,10 +142,7 @@ AbMap infer_jpeg(const Model &model, const std::string &path,
   Decoder dec(path, false, settings.limits);
   refuse_cmyk(dec);
   const cv::Size full = dec.size();
-  const int resolution = settings.infer.resolution > 0
-                             ? settings.infer.resolution
-                             : model.info().input_size;
-  dec.choose_scale(working_size(full, resolution));
+  dec.choose_scale(plan_infer_read(model.info(), full, settings.infer).work);
   dec.start();
   auto &c = dec.cinfo();
   cv::Mat small(int(c.output_height), int(c.output_width),

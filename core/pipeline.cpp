@@ -234,6 +234,10 @@ void apply_block_float(const Job &job, const cv::Mat &src, int r0, cv::Mat &dst,
   write_out(rgb, src, job.alpha_channel, dst);
 }
 
+/// A whole picture is read for infer() at up to this many times the working
+/// size per axis, then resampled to the working size.
+constexpr int kReadOversample = 2;
+
 /// A working resolution asked for: 0 (the model's own) to kMaxResolution.
 void check_resolution(int resolution) {
   if (resolution < 0) {
@@ -264,14 +268,31 @@ cv::Size working_size(cv::Size image, int resolution) {
                                      : cv::Size(resolution, long_out);
 }
 
+int working_resolution(const ModelInfo &info, const InferOptions &options) {
+  check_resolution(options.resolution);
+  return options.resolution > 0 ? options.resolution : info.input_size;
+}
+
+InferReadPlan plan_infer_read(const ModelInfo &info, cv::Size full,
+                              const InferOptions &options) {
+  InferReadPlan plan;
+  plan.work = working_size(full, working_resolution(info, options));
+  plan.scale = std::min(
+      1.0, kReadOversample * std::max(double(plan.work.width) / full.width,
+                                      double(plan.work.height) / full.height));
+  plan.read = cv::Size(std::max(1, int(std::lround(full.width * plan.scale))),
+                       std::max(1, int(std::lround(full.height * plan.scale))));
+  return plan;
+}
+
 AbMap infer(const Model &model, const cv::Mat &image, cv::Size full_size,
             const InferOptions &options) {
   detail::check_image(image);
   if (full_size.width <= 0 || full_size.height <= 0) {
     throw ImageError("full image size " + size_text(full_size) + " is empty");
   }
-  check_resolution(options.resolution);
   const ModelInfo &info = model.info();
+  const int resolution = working_resolution(info, options);
   if (!options.hints.empty()) {
     if (!info.hints)
       throw Error(model.path() + ": this model takes no colour hints (it reads L only)");
@@ -279,14 +300,12 @@ AbMap infer(const Model &model, const cv::Mat &image, cv::Size full_size,
       throw ImageError("colour hints are " + size_text(options.hints.size()) + " but the image is " +
                        size_text(full_size) + "; they must be the same size");
   }
-  const int resolution =
-      options.resolution > 0 ? options.resolution : info.input_size;
   const cv::Size ws = working_size(image.size(), resolution);
 
   // Shrink big pictures on their raw pixels first (box filter), so that the
-  // float L image is at most 2x the working size per axis.
-  const cv::Size pre(std::min(image.cols, 2 * ws.width),
-                     std::min(image.rows, 2 * ws.height));
+  // float L image is at most kReadOversample x the working size per axis.
+  const cv::Size pre(std::min(image.cols, kReadOversample * ws.width),
+                     std::min(image.rows, kReadOversample * ws.height));
   const cv::Mat small = pre == image.size() ? image : resize_axes(image, pre);
   cv::Mat L = resize_axes(luminance(small, options.order), ws);
   cv::min(cv::max(L, 0.0), 100.0, L);  // cubic growth may overshoot

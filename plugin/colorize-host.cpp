@@ -29,7 +29,6 @@ using colorize_host::PixelFormat;
 
 constexpr int kDefaultStripRows = 256;   // rows per apply() call
 constexpr guint64 kMaxTileCache = 256u << 20;  // see colorize_host_setup()
-constexpr double kInferOversample = 2.0; // read 2x the working size
 
 void
 set_error (GError **error, ColorizeHostErrorCode code, const char *message)
@@ -334,18 +333,13 @@ colorize_buffer (ColorizeModel        *model,
     colorize::InferOptions infer_options;
     infer_options.resolution = params->resolution;
     infer_options.hints = colorize_host::hint_picture (params, *extent, src);
-    int resolution = params->resolution > 0
-                     ? params->resolution
-                     : model->model.info ().input_size;
-    cv::Size work = colorize::working_size (full, resolution);
-    double scale = std::min (1.0, kInferOversample *
-                             std::max ((double) work.width / full.width,
-                                       (double) work.height / full.height));
+    const colorize::InferReadPlan plan = colorize::plan_infer_read (
+        model->model.info (), full, infer_options);
+    const double scale = plan.scale;
     GeglRectangle small_rect = {
       (gint) std::floor (extent->x * scale),
       (gint) std::floor (extent->y * scale),
-      std::max (1, (gint) std::lround (full.width * scale)),
-      std::max (1, (gint) std::lround (full.height * scale)) };
+      plan.read.width, plan.read.height };
     cv::Mat small (small_rect.height, small_rect.width,
                    CV_MAKETYPE (in_format.cv_depth, in_format.channels));
     gegl_buffer_get (src, &small_rect, scale, in_format.babl, small.data,

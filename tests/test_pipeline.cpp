@@ -32,6 +32,48 @@ TEST(WorkingSize, ShortSideIsResolutionLongSideCapped) {
   EXPECT_EQ(working_size({5, 3}, 1), cv::Size(2, 1));
 }
 
+TEST(InferReadPlan, WorkingSizeFromTheModelOrTheOptions) {
+  ModelInfo info;
+  info.input_size = 128;
+  InferOptions options;
+  EXPECT_EQ(working_resolution(info, options), 128);
+  const InferReadPlan plan = plan_infer_read(info, {6000, 4000}, options);
+  EXPECT_EQ(plan.work, cv::Size(192, 128));
+  // Twice the working size, one scale for both axes.
+  EXPECT_DOUBLE_EQ(plan.scale, 2.0 * 128 / 4000);
+  EXPECT_EQ(plan.read, cv::Size(384, 256));
+
+  options.resolution = 256;
+  EXPECT_EQ(working_resolution(info, options), 256);
+  EXPECT_EQ(plan_infer_read(info, {6000, 4000}, options).read, cv::Size(768, 512));
+}
+
+TEST(InferReadPlan, NeverReadsMoreThanThePicture) {
+  ModelInfo info;
+  info.input_size = 256;
+  const InferReadPlan small = plan_infer_read(info, {300, 200}, {});
+  EXPECT_EQ(small.work, cv::Size(384, 256));
+  EXPECT_DOUBLE_EQ(small.scale, 1.0);
+  EXPECT_EQ(small.read, cv::Size(300, 200));
+  // A long strip capped at 4 x the resolution: the scale follows the axis
+  // that needs more, and the read is never empty.
+  const InferReadPlan strip = plan_infer_read(info, {40000, 10}, {});
+  EXPECT_EQ(strip.work, cv::Size(1024, 256));
+  EXPECT_DOUBLE_EQ(strip.scale, 1.0);
+  const InferReadPlan wide = plan_infer_read(info, {100000, 1000}, {});
+  EXPECT_EQ(wide.read, cv::Size(51200, 512));
+}
+
+TEST(InferReadPlan, BadArguments) {
+  ModelInfo info;
+  InferOptions options;
+  options.resolution = -1;
+  EXPECT_THROW(working_resolution(info, options), Error);
+  options.resolution = kMaxResolution + 1;
+  EXPECT_THROW(plan_infer_read(info, {10, 10}, options), Error);
+  EXPECT_THROW(plan_infer_read(info, {0, 10}, {}), ImageError);
+}
+
 TEST(WorkingSize, BadArguments) {
   EXPECT_THROW(working_size({0, 10}, 256), ImageError);
   EXPECT_THROW(working_size({10, 10}, 0), Error);

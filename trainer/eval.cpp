@@ -94,7 +94,7 @@ int run_eval(const EvalOptions &o) {
     for (int k = 0; k < o.grid_count; ++k) in_grid.insert(size_t(k) * paths.size() / size_t(o.grid_count));
   ScoreSums model_sums, gray_sums, original_sums;
   std::vector<ScoreSums> hinted_sums(model.info().hints ? std::size(kHintCounts) : 0);
-  const int resolution = o.resolution > 0 ? o.resolution : model.info().input_size;
+  const int resolution = working_resolution(model.info(), infer);
   int skipped = 0;
   std::vector<std::array<cv::Mat, 3>> cells;
   for (size_t i = 0; i < paths.size(); ++i) {

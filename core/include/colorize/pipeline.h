@@ -35,6 +35,25 @@ struct InferOptions {
   ChannelOrder hint_order = ChannelOrder::Rgb;  ///< colour order of `hints`
 };
 
+/// The working resolution of a model pass: `options.resolution`, or the
+/// model's input_size when that is 0. Throws Error unless it is in
+/// 0..kMaxResolution.
+int working_resolution(const ModelInfo &info, const InferOptions &options);
+
+/// How much of a picture of size `full` infer() needs: the working size at
+/// working_resolution(), and the one scale (at most 1) at which a source
+/// should read the whole picture for it, at most twice the working size per
+/// axis (more is read and discarded; less loses detail to the resampling).
+/// A JPEG decoder's DCT scaling, GEGL's scaled reads and the in-memory path
+/// all read at this scale.
+struct InferReadPlan {
+  cv::Size work;       ///< working size (before padding to size_multiple)
+  double scale = 1.0;  ///< read scale, in (0, 1]
+  cv::Size read;       ///< `full` at `scale`, rounded, at least 1 x 1
+};
+InferReadPlan plan_infer_read(const ModelInfo &info, cv::Size full,
+                              const InferOptions &options);
+
 /// a,b (Lab units) predicted for a whole image, at working resolution.
 struct AbMap {
   cv::Mat ab;             ///< CV_32FC2
