@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "colorize/error.h"
+#include "colorize/strips.h"
 #include "jpeg_stream.h"
 #include "output_file.h"
 
@@ -133,17 +134,14 @@ JobResult colorize_generic(const Model &model, const std::string &input,
   if (image.channels() < 3)
     result.create(image.size(),
                   CV_MAKETYPE(image.depth(), image.channels() == 2 ? 4 : 3));
-  const int strip_rows =
-      std::max(8, settings.strip_pixels / std::max(1, image.cols));
   report_phase(settings.phase, Phase::Applying);
-  for (int y = 0; y < image.rows; y += strip_rows) {
-    const int n = std::min(strip_rows, image.rows - y);
-    const cv::Mat in = image.rowRange(y, y + n);
-    cv::Mat dst = result.rowRange(y, y + n);
-    cv::Mat out = dst;
-    apply(map, in, y, out, apply_options);
-    if (out.data != dst.data) out.copyTo(dst);
-    if (progress && !progress(double(y + n) / image.rows)) throw Cancelled();
+  {
+    MatRowSource source(image);
+    MatRowSink sink(result);
+    StripOptions strips;
+    strips.strip_pixels = settings.strip_pixels;
+    strips.in_place = true;
+    apply_strips(map, source, sink, apply_options, strips, progress);
   }
   image.release();
 

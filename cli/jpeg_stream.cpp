@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "colorize/error.h"
+#include "colorize/strips.h"
 #include "jpeg_decoder.h"
-#include "strip_queue.h"
 
 namespace colorize::cli {
 namespace {
@@ -155,67 +155,45 @@ AbMap infer_jpeg(const Model &model, const std::string &path,
   return infer(model, small, full, options);
 }
 
-/// Phase 2: decodes the strips of `dec` in a second thread while this one
-/// colorizes them and hands them to `enc`.
+/// The decoder's rows, for apply_strips() (which reads them in a thread of
+/// its own); the decoder is finished after the last row.
+class DecoderRows final : public RowSource {
+ public:
+  explicit DecoderRows(Decoder &dec) : dec_(dec) {}
+  cv::Size size() const override { return dec_.size(); }
+  int type() const override { return dec_.gray() ? CV_8UC1 : CV_8UC3; }
+  cv::Mat read(int y0, int count, cv::Mat &buffer) override {
+    cv::Mat rows = rows_in(buffer, count);
+    dec_.read(rows);
+    if (y0 + count == dec_.size().height) dec_.finish();
+    return rows;
+  }
+
+ private:
+  Decoder &dec_;
+};
+
+/// The colorized rows, encoded as they come.
+class EncoderRows final : public RowSink {
+ public:
+  explicit EncoderRows(Encoder &enc) : enc_(enc) {}
+  void write(int, const cv::Mat &rows) override { enc_.write(rows); }
+
+ private:
+  Encoder &enc_;
+};
+
+/// Phase 2: the strips of `dec`, decoded while the previous ones are
+/// colorized and handed to `enc`.
 void stream_apply(const AbMap &map, Decoder &dec, Encoder &enc,
                   const JpegSettings &settings, const Progress &progress) {
-  const cv::Size size = dec.size();
-  const int strip_rows =
-      std::clamp(settings.strip_pixels / std::max(1, size.width), 8,
-                 std::max(8, size.height));
-  const int type = dec.gray() ? CV_8UC1 : CV_8UC3;
-
-  StripQueue queue(2);
-  std::thread producer([&] {
-    try {
-      for (int y = 0; y < size.height; y += strip_rows) {
-        StripQueue::Strip s;
-        s.buffer = queue.take_buffer();
-        if (s.buffer.empty()) s.buffer.create(strip_rows, size.width, type);
-        s.rows = std::min(strip_rows, size.height - y);
-        s.y0 = y;
-        cv::Mat rows = s.buffer.rowRange(0, s.rows);
-        dec.read(rows);
-        if (!queue.push(std::move(s))) return;
-      }
-      dec.finish();
-      queue.finish(nullptr);
-    } catch (...) {
-      queue.finish(std::current_exception());
-    }
-  });
-  // Stops and joins the producer on every way out of this function.
-  struct Joiner {
-    StripQueue &queue;
-    std::thread &thread;
-    ~Joiner() {
-      queue.close();
-      if (thread.joinable()) thread.join();
-    }
-  } joiner{queue, producer};
-
   ApplyOptions options = settings.apply;
   options.order = ChannelOrder::Rgb;
-  cv::Mat colour;  // output strip for gray input (RGB strips are done in place)
-  StripQueue::Strip s;
-  while (queue.pop(s)) {
-    cv::Mat in = s.buffer.rowRange(0, s.rows);
-    cv::Mat dst;
-    if (dec.gray()) {
-      colour.create(strip_rows, size.width, CV_8UC3);
-      dst = colour.rowRange(0, s.rows);
-    } else {
-      dst = in;
-    }
-    cv::Mat result = dst;
-    apply(map, in, s.y0, result, options);
-    if (result.data != dst.data) result.copyTo(dst);
-    enc.write(dst);
-    queue.recycle(std::move(s.buffer));
-    if (progress && !progress(double(s.y0 + s.rows) / size.height))
-      throw Cancelled();
-  }
-  if (auto error = queue.error()) std::rethrow_exception(error);
+  StripOptions strips;
+  strips.strip_pixels = settings.strip_pixels;
+  DecoderRows source(dec);
+  EncoderRows sink(enc);
+  apply_strips(map, source, sink, options, strips, progress);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 // is given, so with it on, rows near strip boundaries depend slightly on
 // where the strips are cut. It is off by default.
 #include "colorize/pipeline.h"
+#include "colorize/strips.h"
 
 #include <algorithm>
 #include <cmath>
@@ -420,14 +421,11 @@ cv::Mat colorize_image(const Model &model, const cv::Mat &image,
 
   const bool has_alpha = image.channels() == 2 || image.channels() == 4;
   cv::Mat out(image.size(), CV_MAKETYPE(image.depth(), has_alpha ? 4 : 3));
-  for (int y = 0; y < image.rows; y += strip_rows) {
-    const int rows = std::min(strip_rows, image.rows - y);
-    cv::Mat strip = out.rowRange(y, y + rows);
-    apply(map, image.rowRange(y, y + rows), y, strip, apply_options);
-    if (progress && !progress(double(y + rows) / image.rows)) {
-      throw Cancelled();
-    }
-  }
+  MatRowSource source(image);
+  MatRowSink sink(out);
+  StripOptions strips;
+  strips.strip_rows = strip_rows;
+  apply_strips(map, source, sink, apply_options, strips, progress);
   return out;
 }
 

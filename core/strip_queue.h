@@ -1,5 +1,5 @@
-// Bounded hand-over of image strips between a decoding thread and the
-// thread that colorizes and encodes them, with buffer reuse.
+// Bounded hand-over of image strips between a reading thread and the
+// thread that colorizes and writes them, with buffer reuse (strips.cpp).
 #pragma once
 
 #include <condition_variable>
@@ -12,7 +12,7 @@
 
 #include <opencv2/core.hpp>
 
-namespace colorize::cli {
+namespace colorize::detail {
 
 /// Decoded strips travel from the decoding thread to the colorizing one
 /// through this bounded queue; their buffers travel back to be reused.
@@ -22,6 +22,7 @@ class StripQueue {
     cv::Mat buffer;  ///< strip_rows x width, only `rows` of them used
     int rows = 0;
     int y0 = 0;
+    bool view = false;  ///< `buffer` is a view of the source's own memory
   };
 
   explicit StripQueue(std::size_t capacity) : capacity_(capacity) {}
@@ -86,4 +87,4 @@ class StripQueue {
   std::exception_ptr error_;
 };
 
-}  // namespace colorize::cli
+}  // namespace colorize::detail

@@ -1,0 +1,101 @@
+// The apply phase over a whole picture: full-resolution rows come from a
+// source top to bottom, are colorized strip by strip (apply()) and go to a
+// sink top to bottom. A second thread reads the next strip while the
+// caller's thread colorizes and writes the current one, so decoding,
+// colorizing and encoding overlap; memory stays a few strips, whatever the
+// picture's height.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "colorize/pipeline.h"
+
+namespace colorize {
+
+/// Full-resolution rows of a picture, read once, top to bottom.
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+  virtual cv::Size size() const = 0;
+  /// OpenCV type of the rows: 8U, 16U or 32F; 1 to 4 channels (gray,
+  /// gray + alpha, colour, colour + alpha), as apply() takes them.
+  virtual int type() const = 0;
+  /// Rows [y0, y0 + count), full width: either a view of the source's own
+  /// memory, or the first `count` rows of `buffer`, filled. `buffer` is the
+  /// engine's to reuse (strip height x width, type()); when it is empty the
+  /// source allocates it. Called in order, from one thread that is not the
+  /// caller's.
+  virtual cv::Mat read(int y0, int count, cv::Mat &buffer) = 0;
+
+ protected:
+  /// The first `count` rows of `buffer`, (re)allocated when it cannot hold
+  /// them: what read() fills.
+  cv::Mat rows_in(cv::Mat &buffer, int count) const {
+    const cv::Size s = size();
+    if (buffer.rows < count || buffer.cols != s.width || buffer.type() != type())
+      buffer.create(count, s.width, type());
+    return buffer.rowRange(0, count);
+  }
+};
+
+/// Where the colorized rows go: 3 channels, or 4 when the source has alpha,
+/// of the source's depth. Called in order from the caller's thread.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual void write(int y0, const cv::Mat &rows) = 0;
+};
+
+struct StripOptions {
+  /// Rows per strip; 0 = about `strip_pixels` pixels per strip, at least 8
+  /// rows.
+  int strip_rows = 0;
+  int strip_pixels = 1 << 20;
+  /// The source's rows may be overwritten with the result when they have
+  /// 3 or 4 channels, even when they are views of the source's memory.
+  /// (Rows read into the engine's own buffers always may.)
+  bool in_place = false;
+};
+
+/// Rows per strip for a picture `width` pixels wide (see StripOptions).
+int strip_height(const StripOptions &options, cv::Size size);
+
+/// apply() over the whole picture of `source`, which must be the size of
+/// `map.image_size`. `progress` gets the fraction of rows written; when it
+/// returns false, Cancelled is thrown. Errors of the source (in its own
+/// thread), of apply() and of the sink are rethrown here, after the reading
+/// thread has stopped.
+void apply_strips(const AbMap &map, RowSource &source, RowSink &sink,
+                  const ApplyOptions &apply_options,
+                  const StripOptions &strip_options = {},
+                  const Progress &progress = {});
+
+/// The rows of an in-memory picture, as views.
+class MatRowSource final : public RowSource {
+ public:
+  explicit MatRowSource(const cv::Mat &image) : image_(image) {}
+  cv::Size size() const override { return image_.size(); }
+  int type() const override { return image_.type(); }
+  cv::Mat read(int y0, int count, cv::Mat &) override {
+    return image_.rowRange(y0, y0 + count);
+  }
+
+ private:
+  cv::Mat image_;
+};
+
+/// Rows copied into an in-memory picture (nothing is copied for rows that
+/// already are its own, as after an in-place apply).
+class MatRowSink final : public RowSink {
+ public:
+  explicit MatRowSink(cv::Mat image) : image_(std::move(image)) {}
+  void write(int y0, const cv::Mat &rows) override {
+    cv::Mat dst = image_.rowRange(y0, y0 + rows.rows);
+    if (rows.data != dst.data) rows.copyTo(dst);
+  }
+
+ private:
+  cv::Mat image_;
+};
+
+}  // namespace colorize
