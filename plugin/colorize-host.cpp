@@ -359,7 +359,7 @@ colorize_buffer (ColorizeModel        *model,
     colorize_host::StripJob job = {
       src, in_format, dst, out_format, mask, mask_dx, mask_dy, *roi,
       strip_rows > 0 ? strip_rows : kDefaultStripRows };
-    colorize_host::StripTimes times;
+    colorize::StripTimes times;
     colorize_host::apply_strips (map, apply_options, job,
                                  [&] (double done) {
                                    report (0.1 + 0.9 * done);
@@ -367,8 +367,7 @@ colorize_buffer (ColorizeModel        *model,
     g_debug ("%dx%d: infer %.3f s (of which reading at scale %.3f: %.3f "
              "s), strips: read %.3f s, apply %.3f s, write %.3f s, total "
              "%.3f s", roi->width, roi->height, t_infer / 1e6, scale,
-             t_small / 1e6, times.read / 1e6,
-             times.apply / 1e6, times.write / 1e6,
+             t_small / 1e6, times.read, times.apply, times.write,
              (g_get_monotonic_time () - t_start) / 1e6);
   });
 }

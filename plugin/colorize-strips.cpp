@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <future>
 #include <string>
 #include <vector>
 
@@ -48,59 +47,62 @@ multiply_alpha (cv::Mat &out, const cv::Mat &mask)
   cv::merge (planes, out);
 }
 
-struct Strip
-{
-  gint y = 0, rows = 0;   // buffer rows [y, y + rows)
-  cv::Mat in, out;
-};
-
-class Timer
+// The full-width rows of `job.src`'s extent, read through GEGL.
+class GeglRows final : public colorize::RowSource
 {
  public:
-  explicit Timer (gint64 *total) : total_ (total),
-                                   start_ (g_get_monotonic_time ()) {}
-  ~Timer () { *total_ += g_get_monotonic_time () - start_; }
+  explicit GeglRows (const StripJob &job)
+    : job_ (job), extent_ (*gegl_buffer_get_extent (job.src)) {}
+  cv::Size size () const override
+  { return { extent_.width, extent_.height }; }
+  int type () const override
+  { return CV_MAKETYPE (job_.in_format.cv_depth, job_.in_format.channels); }
+  cv::Mat read (int y0, int count, cv::Mat &buffer) override
+  {
+    cv::Mat rows = rows_in (buffer, count);
+    GeglRectangle rect = { extent_.x, extent_.y + y0, extent_.width, count };
+    gegl_buffer_get (job_.src, &rect, 1.0, job_.in_format.babl, rows.data,
+                     rows.step, GEGL_ABYSS_NONE);
+    return rows;
+  }
 
  private:
-  gint64 *total_;
-  gint64 start_;
+  const StripJob &job_;
+  GeglRectangle extent_;
 };
 
-void
-read_strip (const StripJob &job, gint y, Strip &strip)
+// The roi's columns of the colorized rows, written to `job.dst` (their
+// alpha multiplied by the selection mask, if any).
+class GeglRoiSink final : public colorize::RowSink
 {
-  const GeglRectangle *extent = gegl_buffer_get_extent (job.src);
-  strip.y = y;
-  strip.rows = std::min (job.strip_rows, job.roi.y + job.roi.height - y);
-  strip.in.create (strip.rows, extent->width,
-                   CV_MAKETYPE (job.in_format.cv_depth,
-                                job.in_format.channels));
-  GeglRectangle rect = { extent->x, y, extent->width, strip.rows };
-  gegl_buffer_get (job.src, &rect, 1.0, job.in_format.babl, strip.in.data,
-                   strip.in.step, GEGL_ABYSS_NONE);
-}
+ public:
+  explicit GeglRoiSink (const StripJob &job)
+    : job_ (job), extent_ (*gegl_buffer_get_extent (job.src)) {}
+  void write (int y0, const cv::Mat &out) override
+  {
+    const GeglRectangle &roi = job_.roi;
+    const gint y = extent_.y + y0;
+    cv::Mat cols = match_channels (out, job_.out_format.channels)
+                     (cv::Rect (roi.x - extent_.x, 0, roi.width, out.rows));
+    if (job_.mask && job_.out_format.channels == 4)
+      {
+        cols = cols.clone ();
+        cv::Mat mask (out.rows, roi.width, CV_32FC1);
+        GeglRectangle mrect = { roi.x + job_.mask_dx, y + job_.mask_dy,
+                                roi.width, out.rows };
+        gegl_buffer_get (job_.mask, &mrect, 1.0, babl_format ("Y float"),
+                         mask.data, mask.step, GEGL_ABYSS_NONE);
+        multiply_alpha (cols, mask);
+      }
+    GeglRectangle wrect = { roi.x, y, roi.width, out.rows };
+    gegl_buffer_set (job_.dst, &wrect, 0, job_.out_format.babl, cols.data,
+                     cols.step);
+  }
 
-void
-write_strip (const StripJob &job, const Strip &strip)
-{
-  const GeglRectangle *extent = gegl_buffer_get_extent (job.src);
-  const GeglRectangle &roi = job.roi;
-  cv::Mat cols = match_channels (strip.out, job.out_format.channels)
-                   (cv::Rect (roi.x - extent->x, 0, roi.width, strip.rows));
-  if (job.mask && job.out_format.channels == 4)
-    {
-      cols = cols.clone ();
-      cv::Mat mask (strip.rows, roi.width, CV_32FC1);
-      GeglRectangle mrect = { roi.x + job.mask_dx, strip.y + job.mask_dy,
-                              roi.width, strip.rows };
-      gegl_buffer_get (job.mask, &mrect, 1.0, babl_format ("Y float"),
-                       mask.data, mask.step, GEGL_ABYSS_NONE);
-      multiply_alpha (cols, mask);
-    }
-  GeglRectangle wrect = { roi.x, strip.y, roi.width, strip.rows };
-  gegl_buffer_set (job.dst, &wrect, 0, job.out_format.babl, cols.data,
-                   cols.step);
-}
+ private:
+  const StripJob &job_;
+  GeglRectangle extent_;
+};
 
 }  // namespace
 
@@ -142,47 +144,19 @@ apply_strips (const colorize::AbMap &map,
               const colorize::ApplyOptions &options,
               const StripJob &job,
               const std::function<void (double)> &report,
-              StripTimes *times)
+              colorize::StripTimes *times)
 {
-  const GeglRectangle &roi = job.roi;
-  const gint y_end = roi.y + roi.height;
-  const gint y0 = gegl_buffer_get_extent (job.src)->y;
-  if (roi.height <= 0)
+  if (job.roi.height <= 0)
     return;
-
-  // Three strips in flight: `next` is read and `done` written here while
-  // the worker applies `current`.
-  Strip current, next, done;
-  {
-    Timer t (&times->read);
-    read_strip (job, roi.y, current);
-  }
-  while (current.rows > 0)
-    {
-      std::future<void> applying = std::async (std::launch::async, [&] {
-        Timer t (&times->apply);  // read by us only after get()
-        colorize::apply (map, current.in, current.y - y0, current.out,
-                         options);
-      });
-      next.rows = 0;
-      {
-        Timer t (&times->read);
-        if (current.y + current.rows < y_end)
-          read_strip (job, current.y + current.rows, next);
-      }
-      if (done.rows > 0)
-        {
-          Timer t (&times->write);
-          write_strip (job, done);
-        }
-      applying.get ();  // rethrows the worker's exception
-
-      report ((double) (current.y + current.rows - roi.y) / roi.height);
-      std::swap (done, current);
-      std::swap (current, next);
-    }
-  Timer t (&times->write);
-  write_strip (job, done);
+  const gint y0 = gegl_buffer_get_extent (job.src)->y;
+  GeglRows source (job);
+  GeglRoiSink sink (job);
+  colorize::StripOptions strips;
+  strips.strip_rows = job.strip_rows;
+  strips.rows = cv::Range (job.roi.y - y0, job.roi.y - y0 + job.roi.height);
+  colorize::apply_strips (map, source, sink, options, strips,
+                          [&] (double done) { report (done); return true; },
+                          times);
 }
 
 }  // namespace colorize_host

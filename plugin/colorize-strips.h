@@ -1,8 +1,8 @@
 // colorize-strips.h: internal to colorize-host.cpp. Pixel formats for
-// GEGL <-> OpenCV, and phase 2 (apply) over the full-resolution rows in
-// strips, pipelined: GEGL reads and writes stay on the calling thread (the
-// plug-in's tile traffic with GIMP is not thread-safe) while a worker thread
-// runs colorize::apply on the previous strip.
+// GEGL <-> OpenCV, and phase 2 (apply) over the full-resolution rows:
+// a GEGL buffer as the row source and sink of core's strip engine, which
+// keeps GEGL reads and writes on the calling thread (the plug-in's tile
+// traffic with GIMP is not thread-safe).
 #pragma once
 
 #include <functional>
@@ -11,6 +11,7 @@
 #include <opencv2/core.hpp>
 
 #include "colorize/pipeline.h"
+#include "colorize/strips.h"
 
 namespace colorize_host {
 
@@ -41,18 +42,12 @@ struct StripJob
   int strip_rows;
 };
 
-struct StripTimes
-{
-  gint64 read = 0, write = 0;  // microseconds spent in GEGL, calling thread
-  gint64 apply = 0;            // microseconds in colorize::apply, worker
-};
-
 // Applies `map` to the rows of job.roi. `report` gets the fraction of rows
 // done after each strip and may throw (e.g. colorize::Cancelled) to stop.
 void apply_strips (const colorize::AbMap &map,
                    const colorize::ApplyOptions &options,
                    const StripJob &job,
                    const std::function<void (double)> &report,
-                   StripTimes *times);
+                   colorize::StripTimes *times);
 
 }  // namespace colorize_host

@@ -1,9 +1,10 @@
 // The apply phase over a whole picture: full-resolution rows come from a
 // source top to bottom, are colorized strip by strip (apply()) and go to a
-// sink top to bottom. A second thread reads the next strip while the
-// caller's thread colorizes and writes the current one, so decoding,
-// colorizing and encoding overlap; memory stays a few strips, whatever the
-// picture's height.
+// sink top to bottom. Reading and writing happen on the caller's thread (a
+// GEGL buffer's tile traffic with GIMP, a libjpeg decoder and encoder, need
+// one thread) while a worker colorizes the strip between them, so
+// decoding, colorizing and encoding overlap; memory stays three strips,
+// whatever the picture's height.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -23,8 +24,8 @@ class RowSource {
   /// Rows [y0, y0 + count), full width: either a view of the source's own
   /// memory, or the first `count` rows of `buffer`, filled. `buffer` is the
   /// engine's to reuse (strip height x width, type()); when it is empty the
-  /// source allocates it. Called in order, from one thread that is not the
-  /// caller's.
+  /// source allocates it (rows_in()). Called in order, on the caller's
+  /// thread.
   virtual cv::Mat read(int y0, int count, cv::Mat &buffer) = 0;
 
  protected:
@@ -39,7 +40,7 @@ class RowSource {
 };
 
 /// Where the colorized rows go: 3 channels, or 4 when the source has alpha,
-/// of the source's depth. Called in order from the caller's thread.
+/// of the source's depth. Called in order, on the caller's thread.
 class RowSink {
  public:
   virtual ~RowSink() = default;
@@ -55,20 +56,28 @@ struct StripOptions {
   /// 3 or 4 channels, even when they are views of the source's memory.
   /// (Rows read into the engine's own buffers always may.)
   bool in_place = false;
+  /// The rows to colorize (and read, and write); all by default.
+  cv::Range rows = cv::Range::all();
+};
+
+/// Seconds spent reading and writing (caller's thread) and colorizing
+/// (worker), added to what the struct holds.
+struct StripTimes {
+  double read = 0, apply = 0, write = 0;
 };
 
 /// Rows per strip for a picture `width` pixels wide (see StripOptions).
 int strip_height(const StripOptions &options, cv::Size size);
 
-/// apply() over the whole picture of `source`, which must be the size of
-/// `map.image_size`. `progress` gets the fraction of rows written; when it
-/// returns false, Cancelled is thrown. Errors of the source (in its own
-/// thread), of apply() and of the sink are rethrown here, after the reading
-/// thread has stopped.
+/// apply() over the rows of `source` (StripOptions::rows), which must be
+/// the size of `map.image_size`. `progress` gets the fraction of the rows
+/// colorized; when it returns false, Cancelled is thrown. Errors of the
+/// source, of apply() and of the sink (and of `progress`) reach the caller
+/// after the worker has stopped.
 void apply_strips(const AbMap &map, RowSource &source, RowSink &sink,
                   const ApplyOptions &apply_options,
                   const StripOptions &strip_options = {},
-                  const Progress &progress = {});
+                  const Progress &progress = {}, StripTimes *times = nullptr);
 
 /// The rows of an in-memory picture, as views.
 class MatRowSource final : public RowSource {
