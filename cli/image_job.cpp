@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "colorize/error.h"
-#include "colorize/strips.h"
+#include "colorize/run.h"
 #include "jpeg_stream.h"
 #include "output_file.h"
 
@@ -120,29 +120,30 @@ JobResult colorize_generic(const Model &model, const std::string &input,
   cv::Mat image = read_image(
       input, is_jpeg_name(input) ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED);
   check_size(image.size(), settings.limits);
-  InferOptions infer_options = settings.infer;
-  infer_options.order = ChannelOrder::Bgr;
-  report_phase(settings.phase, Phase::ModelPass);
-  const AbMap map = infer(model, image, image.size(), infer_options);
-  times.infer = std::chrono::duration<double>(Clock::now() - t0).count();
-  t0 = Clock::now();
-
-  ApplyOptions apply_options = settings.apply;
-  apply_options.order = ChannelOrder::Bgr;
   // Colour images are colorized in place; gray ones need a colour buffer.
+  double strip_seconds = 0;
   cv::Mat result = image;
   if (image.channels() < 3)
     result.create(image.size(),
                   CV_MAKETYPE(image.depth(), image.channels() == 2 ? 4 : 3));
-  report_phase(settings.phase, Phase::Applying);
   {
-    MatRowSource source(image);
+    MatImageSource source(image, ChannelOrder::Bgr);
     MatRowSink sink(result);
-    StripOptions strips;
-    strips.strip_pixels = settings.strip_pixels;
-    strips.in_place = true;
-    apply_strips(map, source, sink, apply_options, strips, progress);
+    RunOptions options;
+    options.infer = settings.infer;
+    options.apply = settings.apply;
+    options.strips.strip_pixels = settings.strip_pixels;
+    options.strips.in_place = true;
+    options.model_share = 0.0;  // the progress shown is the strips'
+    RunTimes run_times;
+    run(model, source, sink, options, progress, &run_times,
+        [&](RunStage stage) {
+          if (stage != RunStage::Reading) report_phase(settings.phase, phase_of(stage));
+        });
+    strip_seconds = run_times.strips.read + run_times.strips.apply + run_times.strips.write;
+    times.infer = std::chrono::duration<double>(Clock::now() - t0).count() - strip_seconds;
   }
+  t0 = Clock::now();
   image.release();
 
   report_phase(settings.phase, Phase::Writing);
@@ -159,7 +160,7 @@ JobResult colorize_generic(const Model &model, const std::string &input,
   result.release();
   std::fwrite(bytes.data(), 1, bytes.size(), out.stream());
   out.check_written();
-  times.apply = std::chrono::duration<double>(Clock::now() - t0).count();
+  times.apply = std::chrono::duration<double>(Clock::now() - t0).count() + strip_seconds;
   return times;
 }
 

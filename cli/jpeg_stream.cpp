@@ -6,12 +6,12 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
-#include <thread>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "colorize/error.h"
-#include "colorize/strips.h"
+#include "colorize/run.h"
 #include "jpeg_decoder.h"
 
 namespace colorize::cli {
@@ -136,65 +136,80 @@ void refuse_cmyk(const Decoder &dec) {
                      "(convert the file to RGB first)");
 }
 
-/// Phase 1 from a DCT-downscaled decode: only a small copy is ever decoded.
-AbMap infer_jpeg(const Model &model, const std::string &path,
-                 const JpegSettings &settings) {
-  Decoder dec(path, false, settings.limits);
-  refuse_cmyk(dec);
-  const cv::Size full = dec.size();
-  dec.choose_scale(plan_infer_read(model.info(), full, settings.infer).work);
-  dec.start();
-  auto &c = dec.cinfo();
-  cv::Mat small(int(c.output_height), int(c.output_width),
-                CV_8UC(c.output_components));
-  dec.read(small);
-  dec.finish();
-  InferOptions options = settings.infer;
-  options.order = ChannelOrder::Rgb;
-  report_phase(settings.phase, Phase::ModelPass);
-  return infer(model, small, full, options);
-}
-
-/// The decoder's rows, for apply_strips() (which reads them in a thread of
-/// its own); the decoder is finished after the last row.
-class DecoderRows final : public RowSource {
+/// A JPEG file as an image source: the reduced read by DCT scaling (only a
+/// small copy is ever decoded), the full-resolution rows from a second
+/// decoder, started at the first row so that the two never hold a
+/// progressive file's coefficients at once, and ended by finish().
+class JpegImage final : public ImageSource {
  public:
-  explicit DecoderRows(Decoder &dec) : dec_(dec) {}
-  cv::Size size() const override { return dec_.size(); }
-  int type() const override { return dec_.gray() ? CV_8UC1 : CV_8UC3; }
-  cv::Mat read(int y0, int count, cv::Mat &buffer) override {
+  JpegImage(const std::string &path, const ReadLimits &limits)
+      : path_(path), limits_(limits), reduced_(path, false, limits) {
+    refuse_cmyk(reduced_);
+  }
+  cv::Size size() const override { return reduced_.size(); }
+  int type() const override { return reduced_.gray() ? CV_8UC1 : CV_8UC3; }
+
+  cv::Mat read_reduced(const InferReadPlan &plan) override {
+    reduced_.choose_scale(plan.work);
+    reduced_.start();
+    const auto &c = reduced_.cinfo();
+    cv::Mat small(int(c.output_height), int(c.output_width), CV_8UC(c.output_components));
+    reduced_.read(small);
+    reduced_.finish();
+    return small;
+  }
+
+  cv::Mat read(int, int count, cv::Mat &buffer) override {  // rows come in order
+    Decoder &dec = rows_decoder();
     cv::Mat rows = rows_in(buffer, count);
-    dec_.read(rows);
-    if (y0 + count == dec_.size().height) dec_.finish();
+    dec.read(rows);
     return rows;
+  }
+  /// Ends the full-resolution decode (after the encoder has taken what it
+  /// copies from it: libjpeg frees that at the end).
+  void finish() {
+    if (rows_) rows_->finish();
+  }
+
+  /// The full-resolution decoder (started on first use): its markers and
+  /// quality go to the encoder.
+  Decoder &rows_decoder() {
+    if (!rows_) {
+      rows_.emplace(path_, true, limits_);
+      refuse_cmyk(*rows_);
+      rows_->start();
+    }
+    return *rows_;
+  }
+  std::string warning() const { return rows_ ? rows_->warning() : std::string(); }
+
+ private:
+  std::string path_;
+  ReadLimits limits_;
+  Decoder reduced_;
+  std::optional<Decoder> rows_;
+};
+
+/// The colorized rows, encoded as they come, with the source's markers; the
+/// encoder starts at the first row.
+class EncoderRows final : public RowSink {
+ public:
+  EncoderRows(JpegImage &source, std::FILE *out, int quality)
+      : source_(source), out_(out), quality_(quality) {}
+  void write(int, const cv::Mat &rows) override {
+    if (!enc_) enc_.emplace(out_, source_.rows_decoder().cinfo(), quality_, "writing the output");
+    enc_->write(rows);
+  }
+  void finish() {
+    if (enc_) enc_->finish();
   }
 
  private:
-  Decoder &dec_;
+  JpegImage &source_;
+  std::FILE *out_;
+  int quality_;
+  std::optional<Encoder> enc_;
 };
-
-/// The colorized rows, encoded as they come.
-class EncoderRows final : public RowSink {
- public:
-  explicit EncoderRows(Encoder &enc) : enc_(enc) {}
-  void write(int, const cv::Mat &rows) override { enc_.write(rows); }
-
- private:
-  Encoder &enc_;
-};
-
-/// Phase 2: the strips of `dec`, decoded while the previous ones are
-/// colorized and handed to `enc`.
-void stream_apply(const AbMap &map, Decoder &dec, Encoder &enc,
-                  const JpegSettings &settings, const Progress &progress) {
-  ApplyOptions options = settings.apply;
-  options.order = ChannelOrder::Rgb;
-  StripOptions strips;
-  strips.strip_pixels = settings.strip_pixels;
-  DecoderRows source(dec);
-  EncoderRows sink(enc);
-  apply_strips(map, source, sink, options, strips, progress);
-}
 
 }  // namespace
 
@@ -202,23 +217,25 @@ JobResult colorize_jpeg(const Model &model, const std::string &in_path,
                         std::FILE *out, const JpegSettings &settings,
                         const Progress &progress) {
   using Clock = std::chrono::steady_clock;
-  JobResult result;
-  auto t0 = Clock::now();
+  const auto t0 = Clock::now();
   report_phase(settings.phase, Phase::Reading);
-  const AbMap map = infer_jpeg(model, in_path, settings);
-  result.infer = std::chrono::duration<double>(Clock::now() - t0).count();
-  t0 = Clock::now();
-
-  report_phase(settings.phase, Phase::Applying);
-  Decoder dec(in_path, true, settings.limits);
-  refuse_cmyk(dec);
-  dec.start();
-  Encoder enc(out, dec.cinfo(), settings.quality, "writing the output");
-  stream_apply(map, dec, enc, settings, progress);
+  JpegImage image(in_path, settings.limits);
+  EncoderRows sink(image, out, settings.quality);
+  RunOptions options;
+  options.infer = settings.infer;
+  options.apply = settings.apply;
+  options.strips.strip_pixels = settings.strip_pixels;
+  options.model_share = 0.0;  // the progress shown is the strips'
+  RunTimes times;
+  run(model, image, sink, options, progress, &times,
+      [&](RunStage stage) { report_phase(settings.phase, phase_of(stage)); });
   report_phase(settings.phase, Phase::Writing);
-  enc.finish();
-  result.apply = std::chrono::duration<double>(Clock::now() - t0).count();
-  result.warning = dec.warning();  // the decoding thread has ended
+  image.finish();
+  sink.finish();
+  JobResult result;
+  result.infer = times.reduced_read + times.infer;
+  result.apply = std::chrono::duration<double>(Clock::now() - t0).count() - result.infer;
+  result.warning = image.warning();
   return result;
 }
 

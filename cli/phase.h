@@ -3,6 +3,8 @@
 
 #include <functional>
 
+#include "colorize/run.h"
+
 namespace colorize::cli {
 
 enum class Phase {
@@ -17,6 +19,16 @@ using PhaseReport = std::function<void(Phase)>;
 
 inline void report_phase(const PhaseReport &report, Phase phase) {
   if (report) report(phase);
+}
+
+/// A stage of core's run() as the phase it is part of.
+inline Phase phase_of(RunStage stage) {
+  switch (stage) {
+    case RunStage::Reading: return Phase::Reading;
+    case RunStage::ModelPass: return Phase::ModelPass;
+    case RunStage::Applying: break;
+  }
+  return Phase::Applying;
 }
 
 }  // namespace colorize::cli

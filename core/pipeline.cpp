@@ -17,7 +17,7 @@
 // is given, so with it on, rows near strip boundaries depend slightly on
 // where the strips are cut. It is off by default.
 #include "colorize/pipeline.h"
-#include "colorize/strips.h"
+#include "colorize/run.h"
 
 #include <algorithm>
 #include <cmath>
@@ -416,16 +416,16 @@ cv::Mat colorize_image(const Model &model, const cv::Mat &image,
     throw Error("strip height must be positive, got " +
                 std::to_string(strip_rows));
   }
-  const AbMap map = infer(model, image, image.size(), infer_options);
-  if (progress && !progress(0.0)) throw Cancelled();
-
   const bool has_alpha = image.channels() == 2 || image.channels() == 4;
   cv::Mat out(image.size(), CV_MAKETYPE(image.depth(), has_alpha ? 4 : 3));
-  MatRowSource source(image);
+  MatImageSource source(image, infer_options.order);
   MatRowSink sink(out);
-  StripOptions strips;
-  strips.strip_rows = strip_rows;
-  apply_strips(map, source, sink, apply_options, strips, progress);
+  RunOptions options;
+  options.infer = infer_options;
+  options.apply = apply_options;
+  options.strips.strip_rows = strip_rows;
+  options.model_share = 0.0;
+  run(model, source, sink, options, progress);
   return out;
 }
 

@@ -315,60 +315,32 @@ colorize_buffer (ColorizeModel        *model,
     return FALSE;
   return guarded (error, Stage::Pass, [&] {
     const GeglRectangle *extent = gegl_buffer_get_extent (src);
-    const cv::Size full (extent->width, extent->height);
     const PixelFormat in_format =
       colorize_host::source_format (gegl_buffer_get_format (src));
     const PixelFormat out_format =
       colorize_host::target_format (in_format, gegl_buffer_get_format (dst));
 
-    auto report = [&] (double fraction) {
-      if (progress && ! progress (fraction, user_data))
-        throw colorize::Cancelled ();
-    };
-    report (0.0);
     // G_MESSAGES_DEBUG=gimp-colorize-pix2pix prints where the time went
     gint64 t_start = g_get_monotonic_time ();
-
-    // Phase 1: infer from a downscaled copy read through GEGL's scale.
-    colorize::InferOptions infer_options;
-    infer_options.resolution = params->resolution;
-    infer_options.hints = colorize_host::hint_picture (params, *extent, src);
-    const colorize::InferReadPlan plan = colorize::plan_infer_read (
-        model->model.info (), full, infer_options);
-    const double scale = plan.scale;
-    GeglRectangle small_rect = {
-      (gint) std::floor (extent->x * scale),
-      (gint) std::floor (extent->y * scale),
-      plan.read.width, plan.read.height };
-    cv::Mat small (small_rect.height, small_rect.width,
-                   CV_MAKETYPE (in_format.cv_depth, in_format.channels));
-    gegl_buffer_get (src, &small_rect, scale, in_format.babl, small.data,
-                     small.step, GEGL_ABYSS_CLAMP);
-    gint64 t_small = g_get_monotonic_time () - t_start;
-    colorize::AbMap map = colorize::infer (model->model, small, full,
-                                           infer_options);
-    small.release ();
-    infer_options.hints.release ();
-    gint64 t_infer = g_get_monotonic_time () - t_start;
-    report (0.1);
-
-    // Phase 2: apply to full-width strips of the roi's rows; write only
-    // the roi's columns.
-    colorize::ApplyOptions apply_options;
-    apply_options.strength = params->strength;
+    colorize::RunOptions options;
+    options.infer.resolution = params->resolution;
+    options.infer.hints = colorize_host::hint_picture (params, *extent, src);
+    options.apply.strength = params->strength;
     colorize_host::StripJob job = {
       src, in_format, dst, out_format, mask, mask_dx, mask_dy, *roi,
       strip_rows > 0 ? strip_rows : kDefaultStripRows };
-    colorize::StripTimes times;
-    colorize_host::apply_strips (map, apply_options, job,
-                                 [&] (double done) {
-                                   report (0.1 + 0.9 * done);
-                                 }, &times);
-    g_debug ("%dx%d: infer %.3f s (of which reading at scale %.3f: %.3f "
-             "s), strips: read %.3f s, apply %.3f s, write %.3f s, total "
-             "%.3f s", roi->width, roi->height, t_infer / 1e6, scale,
-             t_small / 1e6, times.read, times.apply, times.write,
-             (g_get_monotonic_time () - t_start) / 1e6);
+    colorize::RunTimes times;
+    double scale = 1.0;
+    colorize_host::run_job (model->model, std::move (options), job,
+                            [&] (double fraction) {
+                              return ! progress
+                                     || progress (fraction, user_data);
+                            }, &times, &scale);
+    g_debug ("%dx%d: reading at scale %.3f: %.3f s, model pass %.3f s, "
+             "strips: read %.3f s, apply %.3f s, write %.3f s, total "
+             "%.3f s", roi->width, roi->height, scale, times.reduced_read,
+             times.infer, times.strips.read, times.strips.apply,
+             times.strips.write, (g_get_monotonic_time () - t_start) / 1e6);
   });
 }
 

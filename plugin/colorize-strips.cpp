@@ -2,8 +2,10 @@
 #include "colorize-strips.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace colorize_host {
@@ -47,16 +49,28 @@ multiply_alpha (cv::Mat &out, const cv::Mat &mask)
   cv::merge (planes, out);
 }
 
-// The full-width rows of `job.src`'s extent, read through GEGL.
-class GeglRows final : public colorize::RowSource
+// `job.src` as core's image source: the reduced read through GEGL's scale
+// argument, the full-width rows of its extent at scale 1.
+class GeglImage final : public colorize::ImageSource
 {
  public:
-  explicit GeglRows (const StripJob &job)
+  explicit GeglImage (const StripJob &job)
     : job_ (job), extent_ (*gegl_buffer_get_extent (job.src)) {}
   cv::Size size () const override
   { return { extent_.width, extent_.height }; }
   int type () const override
   { return CV_MAKETYPE (job_.in_format.cv_depth, job_.in_format.channels); }
+  cv::Mat read_reduced (const colorize::InferReadPlan &plan) override
+  {
+    scale = plan.scale;
+    GeglRectangle rect = { (gint) std::floor (extent_.x * scale),
+                           (gint) std::floor (extent_.y * scale),
+                           plan.read.width, plan.read.height };
+    cv::Mat small (plan.read, type ());
+    gegl_buffer_get (job_.src, &rect, scale, job_.in_format.babl, small.data,
+                     small.step, GEGL_ABYSS_CLAMP);
+    return small;
+  }
   cv::Mat read (int y0, int count, cv::Mat &buffer) override
   {
     cv::Mat rows = rows_in (buffer, count);
@@ -65,6 +79,7 @@ class GeglRows final : public colorize::RowSource
                      rows.step, GEGL_ABYSS_NONE);
     return rows;
   }
+  double scale = 1.0;  // of the reduced read
 
  private:
   const StripJob &job_;
@@ -140,23 +155,18 @@ target_format (const PixelFormat &src, const Babl *dst)
 }
 
 void
-apply_strips (const colorize::AbMap &map,
-              const colorize::ApplyOptions &options,
-              const StripJob &job,
-              const std::function<void (double)> &report,
-              colorize::StripTimes *times)
+run_job (const colorize::Model &model, colorize::RunOptions options,
+         const StripJob &job, const colorize::Progress &progress,
+         colorize::RunTimes *times, double *read_scale)
 {
-  if (job.roi.height <= 0)
-    return;
   const gint y0 = gegl_buffer_get_extent (job.src)->y;
-  GeglRows source (job);
+  GeglImage source (job);
   GeglRoiSink sink (job);
-  colorize::StripOptions strips;
-  strips.strip_rows = job.strip_rows;
-  strips.rows = cv::Range (job.roi.y - y0, job.roi.y - y0 + job.roi.height);
-  colorize::apply_strips (map, source, sink, options, strips,
-                          [&] (double done) { report (done); return true; },
-                          times);
+  options.strips.strip_rows = job.strip_rows;
+  options.strips.rows = cv::Range (job.roi.y - y0,
+                                   job.roi.y - y0 + job.roi.height);
+  colorize::run (model, source, sink, std::move (options), progress, times);
+  *read_scale = source.scale;
 }
 
 }  // namespace colorize_host

@@ -1,8 +1,7 @@
 // colorize-strips.h: internal to colorize-host.cpp. Pixel formats for
-// GEGL <-> OpenCV, and phase 2 (apply) over the full-resolution rows:
-// a GEGL buffer as the row source and sink of core's strip engine, which
-// keeps GEGL reads and writes on the calling thread (the plug-in's tile
-// traffic with GIMP is not thread-safe).
+// GEGL <-> OpenCV, and a GEGL buffer as the image source and sink of core's
+// colorize run, which keeps GEGL reads and writes on the calling thread
+// (the plug-in's tile traffic with GIMP is not thread-safe).
 #pragma once
 
 #include <functional>
@@ -11,7 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include "colorize/pipeline.h"
-#include "colorize/strips.h"
+#include "colorize/run.h"
 
 namespace colorize_host {
 
@@ -42,12 +41,11 @@ struct StripJob
   int strip_rows;
 };
 
-// Applies `map` to the rows of job.roi. `report` gets the fraction of rows
-// done after each strip and may throw (e.g. colorize::Cancelled) to stop.
-void apply_strips (const colorize::AbMap &map,
-                   const colorize::ApplyOptions &options,
-                   const StripJob &job,
-                   const std::function<void (double)> &report,
-                   colorize::StripTimes *times);
+// Colorizes job.roi of job.src into job.dst: core's run() with the buffer
+// as its image source and the roi's columns as its sink. `*read_scale` gets
+// the scale of the reduced read.
+void run_job (const colorize::Model &model, colorize::RunOptions options,
+              const StripJob &job, const colorize::Progress &progress,
+              colorize::RunTimes *times, double *read_scale);
 
 }  // namespace colorize_host

@@ -11,6 +11,7 @@
 #include "colorize/error.h"
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
+#include "colorize/run.h"
 #include "greedy_model.h"
 #include "pipeline_helpers.h"
 #include "support.h"
@@ -87,6 +88,88 @@ TEST_F(WithModel, InferResolutionAndRgbModels) {
   }
   EXPECT_THROW(working_size({90, 60}, kMaxResolution + 1), Error);
   EXPECT_EQ(working_size({90, 60}, kMaxResolution), cv::Size(6144, 4096));
+}
+
+// ------------------------------------------------------------------- run
+
+TEST_F(WithModel, RunOnAPictureInMemoryIsColorizeImage) {
+  const cv::Mat image = test_image({300, 200}, CV_16U, 4, 8);
+  cv::Mat out(image.size(), CV_16UC4);
+  MatImageSource source(image);
+  MatRowSink sink(out);
+  RunOptions options;
+  options.strips.strip_rows = 64;
+  run(*lab_, source, sink, options);
+  EXPECT_TRUE(identical(out, colorize_image(*lab_, image, {}, {}, {}, 64)));
+}
+
+/// Serves the reduced read by resizing, as a decoder's or GEGL's scaling
+/// would, and records what it was asked for.
+class ReducingSource final : public ImageSource {
+ public:
+  explicit ReducingSource(cv::Mat image) : image_(std::move(image)) {}
+  cv::Size size() const override { return image_.size(); }
+  int type() const override { return image_.type(); }
+  cv::Mat read(int y0, int count, cv::Mat &buffer) override {
+    EXPECT_TRUE(reduced_read) << "rows read before the reduced read";
+    cv::Mat rows = rows_in(buffer, count);
+    image_.rowRange(y0, y0 + count).copyTo(rows);
+    return rows;
+  }
+  cv::Mat read_reduced(const InferReadPlan &p) override {
+    plan = p;
+    reduced_read = true;
+    cv::Mat small;
+    cv::resize(image_, small, p.read, 0, 0, cv::INTER_AREA);
+    return small;
+  }
+  InferReadPlan plan;
+  bool reduced_read = false;
+
+ private:
+  cv::Mat image_;
+};
+
+TEST_F(WithModel, RunReadsTheReducedPictureItNeedsThenTheRows) {
+  const cv::Mat image = test_image({2400, 1600}, CV_8U, 3, 9);
+  ReducingSource source(image);
+  cv::Mat out(image.size(), CV_8UC3);
+  MatRowSink sink(out);
+  std::vector<double> seen;
+  std::vector<RunStage> stages;
+  RunTimes times;
+  RunOptions options;
+  options.infer.resolution = 64;
+  run(*lab_, source, sink, options, [&](double f) { seen.push_back(f); return true; }, &times,
+      [&](RunStage s) { stages.push_back(s); });
+  EXPECT_EQ(source.plan.work, cv::Size(96, 64));
+  EXPECT_EQ(source.plan.read, cv::Size(192, 128));
+  EXPECT_LT(l_error(image, out), 1.5);  // full-resolution L kept
+  EXPECT_EQ(stages, (std::vector<RunStage>{RunStage::Reading, RunStage::ModelPass, RunStage::Applying}));
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen[0], 0.0);
+  EXPECT_DOUBLE_EQ(seen[1], 0.1);
+  EXPECT_DOUBLE_EQ(seen.back(), 1.0);
+  EXPECT_GT(times.infer, 0.0);
+  EXPECT_GT(times.strips.apply, 0.0);
+}
+
+TEST_F(WithModel, RunCancelledAfterTheModelPassWritesNothing) {
+  const cv::Mat image = test_image({200, 150}, CV_8U, 1, 9);
+  MatImageSource source(image);
+  struct CountingSink final : RowSink {
+    int writes = 0;
+    void write(int, const cv::Mat &) override { ++writes; }
+  } sink;
+  RunOptions options;
+  options.model_share = 0.25;
+  std::vector<double> seen;
+  EXPECT_THROW(run(*lab_, source, sink, options, [&](double f) { seen.push_back(f); return f < 0.25; }),
+               Cancelled);
+  EXPECT_EQ(seen, (std::vector<double>{0.0, 0.25}));
+  EXPECT_EQ(sink.writes, 0);
+  options.model_share = 1.0;
+  EXPECT_THROW(run(*lab_, source, sink, options), Error);
 }
 
 TEST(Infer, OutOfMemoryInTheModelPassIsOneLine) {
