@@ -159,8 +159,10 @@ class JpegImage final : public ImageSource {
     return small;
   }
 
-  cv::Mat read(int, int count, cv::Mat &buffer) override {  // rows come in order
+  cv::Mat read(int y0, int count, cv::Mat &buffer) override {
     Decoder &dec = rows_decoder();
+    if (y0 != int(dec.cinfo().output_scanline))
+      throw Error("a JPEG file's rows can only be read in order, from the first");
     cv::Mat rows = rows_in(buffer, count);
     dec.read(rows);
     return rows;

@@ -1,7 +1,8 @@
 // JPEG -> JPEG colorization that never holds the full-resolution picture:
 // the infer phase decodes a DCT-downscaled copy (1/2, 1/4 or 1/8), the apply
-// phase decodes, colorizes and re-encodes a few strips at a time (decoding in
-// a second thread), copying the APP and COM markers (EXIF, ICC, XMP).
+// phase decodes, colorizes and re-encodes a few strips at a time (core's run:
+// decoding and encoding on this thread, colorizing in a worker), copying the
+// APP and COM markers (EXIF, ICC, XMP).
 #pragma once
 
 #include <cstdio>

@@ -416,6 +416,8 @@ cv::Mat colorize_image(const Model &model, const cv::Mat &image,
     throw Error("strip height must be positive, got " +
                 std::to_string(strip_rows));
   }
+  if (infer_options.order != apply_options.order)
+    throw Error("colorize_image: the picture has one channel order; infer and apply options name two");
   const bool has_alpha = image.channels() == 2 || image.channels() == 4;
   cv::Mat out(image.size(), CV_MAKETYPE(image.depth(), has_alpha ? 4 : 3));
   MatImageSource source(image, infer_options.order);

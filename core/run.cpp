@@ -22,9 +22,10 @@ void run(const Model &model, ImageSource &source, RowSink &sink, RunOptions opti
   RunTimes local;
   RunTimes &t = times ? *times : local;
 
+  const cv::Size full = source.size();
+  strip_range(options.strips, full);  // before the model pass, not after it
   report(0.0);
   tell(RunStage::Reading);
-  const cv::Size full = source.size();
   InferOptions &infer_options = options.infer;
   infer_options.order = source.order();
   const InferReadPlan plan = plan_infer_read(model.info(), full, infer_options);

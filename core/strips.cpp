@@ -78,6 +78,15 @@ int strip_height(const StripOptions &options, cv::Size size) {
   return std::clamp(rows, 1, std::max(1, size.height));
 }
 
+cv::Range strip_range(const StripOptions &options, cv::Size size) {
+  strip_height(options, size);  // checks the strip options
+  const cv::Range range = options.rows == cv::Range::all() ? cv::Range(0, size.height) : options.rows;
+  if (range.start < 0 || range.end > size.height || range.start > range.end)
+    throw Error("rows " + std::to_string(range.start) + " to " + std::to_string(range.end) +
+                " are not rows of a picture " + std::to_string(size.height) + " rows high");
+  return range;
+}
+
 void apply_strips(const AbMap &map, RowSource &source, RowSink &sink, const ApplyOptions &apply_options,
                   const StripOptions &strip_options, const Progress &progress, StripTimes *times) {
   const cv::Size size = source.size();
@@ -85,10 +94,7 @@ void apply_strips(const AbMap &map, RowSource &source, RowSink &sink, const Appl
     throw Error("the image is " + std::to_string(size.width) + "x" + std::to_string(size.height) +
                 " but its a,b map was made for " + std::to_string(map.image_size.width) + "x" +
                 std::to_string(map.image_size.height));
-  const cv::Range range = strip_options.rows == cv::Range::all() ? cv::Range(0, size.height) : strip_options.rows;
-  if (range.start < 0 || range.end > size.height || range.start > range.end)
-    throw Error("rows " + std::to_string(range.start) + " to " + std::to_string(range.end) +
-                " are not rows of a picture " + std::to_string(size.height) + " rows high");
+  const cv::Range range = strip_range(strip_options, size);
   const int strip_rows = strip_height(strip_options, size);
   auto count_at = [&](int y) { return std::min(strip_rows, range.end - y); };
   double *read_time = times ? &times->read : nullptr, *write_time = times ? &times->write : nullptr;

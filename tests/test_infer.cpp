@@ -92,7 +92,7 @@ TEST_F(WithModel, InferResolutionAndRgbModels) {
 
 // ------------------------------------------------------------------- run
 
-TEST_F(WithModel, RunOnAPictureInMemoryIsColorizeImage) {
+TEST_F(WithModel, RunOnAPictureInMemoryIsInferThenApply) {
   const cv::Mat image = test_image({300, 200}, CV_16U, 4, 8);
   cv::Mat out(image.size(), CV_16UC4);
   MatImageSource source(image);
@@ -100,7 +100,7 @@ TEST_F(WithModel, RunOnAPictureInMemoryIsColorizeImage) {
   RunOptions options;
   options.strips.strip_rows = 64;
   run(*lab_, source, sink, options);
-  EXPECT_TRUE(identical(out, colorize_image(*lab_, image, {}, {}, {}, 64)));
+  EXPECT_TRUE(identical(out, apply_whole(infer(*lab_, image, image.size()), image)));
 }
 
 /// Serves the reduced read by resizing, as a decoder's or GEGL's scaling
@@ -170,6 +170,12 @@ TEST_F(WithModel, RunCancelledAfterTheModelPassWritesNothing) {
   EXPECT_EQ(sink.writes, 0);
   options.model_share = 1.0;
   EXPECT_THROW(run(*lab_, source, sink, options), Error);
+  // Strip options out of range fail before the model pass.
+  options.model_share = 0.1;
+  options.strips.rows = cv::Range(100, 201);
+  seen.clear();
+  EXPECT_THROW(run(*lab_, source, sink, options, [&](double f) { seen.push_back(f); return true; }), Error);
+  EXPECT_TRUE(seen.empty());
 }
 
 TEST(Infer, OutOfMemoryInTheModelPassIsOneLine) {

@@ -1,7 +1,10 @@
 // The strip engine (core/strips.cpp): apply() over a whole picture from a
 // row source to a row sink, colorizing in a worker between them.
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>

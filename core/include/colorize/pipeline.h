@@ -42,10 +42,11 @@ int working_resolution(const ModelInfo &info, const InferOptions &options);
 
 /// How much of a picture of size `full` infer() needs: the working size at
 /// working_resolution(), and the one scale (at most 1) at which a source
-/// should read the whole picture for it, at most twice the working size per
-/// axis (more is read and discarded; less loses detail to the resampling).
-/// A JPEG decoder's DCT scaling, GEGL's scaled reads and the in-memory path
-/// all read at this scale.
+/// should read the whole picture for it: twice the working size on the axis
+/// that needs more (more is read and discarded; less loses detail to the
+/// resampling). GEGL's scaled reads use the scale; a JPEG decoder takes the
+/// smallest DCT scale that gives at least the working size; an in-memory
+/// picture is used as it is (infer() shrinks it).
 struct InferReadPlan {
   cv::Size work;       ///< working size (before padding to size_multiple)
   double scale = 1.0;  ///< read scale, in (0, 1]

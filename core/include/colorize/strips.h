@@ -3,9 +3,12 @@
 // sink top to bottom. Reading and writing happen on the caller's thread (a
 // GEGL buffer's tile traffic with GIMP, a libjpeg decoder and encoder, need
 // one thread) while a worker colorizes the strip between them, so
-// decoding, colorizing and encoding overlap; memory stays three strips,
-// whatever the picture's height.
+// decoding, colorizing and encoding overlap; memory stays three strips (and
+// three colour strips for gray input or view sources), whatever the
+// picture's height.
 #pragma once
+
+#include <utility>
 
 #include <opencv2/core.hpp>
 
@@ -25,7 +28,9 @@ class RowSource {
   /// memory, or the first `count` rows of `buffer`, filled. `buffer` is the
   /// engine's to reuse (strip height x width, type()); when it is empty the
   /// source allocates it (rows_in()). Called in order, on the caller's
-  /// thread.
+  /// thread, while the worker may still be colorizing the strips before:
+  /// rows returned as views must stay valid and unchanged until their strip
+  /// has been written.
   virtual cv::Mat read(int y0, int count, cv::Mat &buffer) = 0;
 
  protected:
@@ -40,7 +45,8 @@ class RowSource {
 };
 
 /// Where the colorized rows go: 3 channels, or 4 when the source has alpha,
-/// of the source's depth. Called in order, on the caller's thread.
+/// of the source's depth. Called in order, on the caller's thread; `rows`
+/// is valid only during the call.
 class RowSink {
  public:
   virtual ~RowSink() = default;
@@ -66,8 +72,12 @@ struct StripTimes {
   double read = 0, apply = 0, write = 0;
 };
 
-/// Rows per strip for a picture `width` pixels wide (see StripOptions).
+/// Rows per strip for a picture of `size` (see StripOptions).
 int strip_height(const StripOptions &options, cv::Size size);
+
+/// The rows StripOptions::rows names in a picture of `size`; throws Error
+/// when they are not rows of it or the strip options are out of range.
+cv::Range strip_range(const StripOptions &options, cv::Size size);
 
 /// apply() over the rows of `source` (StripOptions::rows), which must be
 /// the size of `map.image_size`. `progress` gets the fraction of the rows
