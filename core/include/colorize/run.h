@@ -31,15 +31,14 @@ class ImageSource : public RowSource {
 class MatImageSource final : public ImageSource {
  public:
   explicit MatImageSource(const cv::Mat &image, ChannelOrder order = ChannelOrder::Rgb)
-      : rows_(image), image_(image), order_(order) {}
+      : image_(image), order_(order) {}
   cv::Size size() const override { return image_.size(); }
   int type() const override { return image_.type(); }
-  cv::Mat read(int y0, int count, cv::Mat &buffer) override { return rows_.read(y0, count, buffer); }
+  cv::Mat read(int y0, int count, cv::Mat &) override { return image_.rowRange(y0, y0 + count); }
   cv::Mat read_reduced(const InferReadPlan &) override { return image_; }
   ChannelOrder order() const override { return order_; }
 
  private:
-  MatRowSource rows_;
   cv::Mat image_;
   ChannelOrder order_;
 };
