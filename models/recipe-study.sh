@@ -12,6 +12,7 @@
 #   l1          resize-convolution U-Net, L1 regression only
 #   classes     the default recipe: resize-convolution U-Net with the a,b
 #               regression head and the colour-class head, no GAN
+#   classes-bf16  the same in bfloat16 mixed precision (--precision bfloat16)
 # MINUTES (default 25) is the budget in CPU minutes: the arm stops after the
 # first epoch that ends past it. Checkpoints land in STUDY_DIR/ARM/train; score them with
 #   COLORIZE_TRAIN=STUDY_DIR/build-trainer/trainer/colorize-train \
@@ -19,7 +20,7 @@
 # (run inside the chroot, or with a host build of colorize-train).
 set -euo pipefail
 if (($# < 4)); then
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -28,7 +29,8 @@ case $arm in
   pix2pix) recipe=(--upsample transposed --pretrain-epochs 0 --dropout 0.5) ;;
   l1) recipe=(--class-weight 0 --pretrain-epochs 1000) ;;
   classes) recipe=(--pretrain-epochs 1000) ;;
-  *) echo "recipe-study: unknown arm '$arm' (choose pix2pix, l1, classes)" >&2; exit 2 ;;
+  classes-bf16) recipe=(--pretrain-epochs 1000 --precision bfloat16) ;;
+  *) echo "recipe-study: unknown arm '$arm' (choose pix2pix, l1, classes, classes-bf16)" >&2; exit 2 ;;
 esac
 [[ $minutes =~ ^[0-9]+$ ]] || { echo "recipe-study: MINUTES must be a whole number" >&2; exit 2; }
 for d in "$train" "$extra"; do [[ -d $d ]] || { echo "recipe-study: $d: no such folder" >&2; exit 2; }; done

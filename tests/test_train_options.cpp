@@ -74,6 +74,8 @@ TEST(TrainOptions, BadValuesAreRefusedNamingTheOption) {
   EXPECT_EQ(parse_error({"--data", "d", "--out", "o", "--lr", "1e-3x"}), "--lr: '1e-3x' is not a number");
   EXPECT_EQ(parse_error({"--data", "d", "--out", "o", "--upsample", "bilinear"}),
             "--upsample: unknown value 'bilinear' (choose resize, transposed)");
+  EXPECT_EQ(parse_error({"--data", "d", "--out", "o", "--precision", "fp16"}),
+            "--precision: unknown value 'fp16' (choose float32, bfloat16)");
   EXPECT_NE(parse_error({"--data", "d", "--out", "o", "--no-such-option"}).find("--no-such-option"),
             std::string::npos);
 }
@@ -86,7 +88,8 @@ TEST(TrainOptions, EverySavedOptionSurvivesStateJson) {
              "3e-4", "--lambda", "50", "--gan-loss", "lsgan", "--space", "rgb", "--arch", "autoencoder", "--upsample",
              "transposed", "--dropout", "0.25", "--depth", "6", "--width", "8", "--disc-width", "16",
              "--disc-layers", "2", "--threads", "2", "--seed", "77", "--max-images", "10", "--samples-every", "2",
-             "--num-samples", "3", "--half", "--name", "n", "--license", "l", "--val-fraction", "0.1"});
+             "--num-samples", "3", "--half", "--name", "n", "--license", "l", "--val-fraction", "0.1", "--precision",
+             "bfloat16"});
   const ct::TrainOptions back = ct::state_from_json(ct::to_json(s), "state.json").options;
   EXPECT_EQ(back.data_dirs, o.data_dirs);
   EXPECT_EQ(back.val_list, o.val_list);
@@ -117,6 +120,7 @@ TEST(TrainOptions, EverySavedOptionSurvivesStateJson) {
   EXPECT_EQ(back.name, "n");
   EXPECT_EQ(back.license, "l");
   EXPECT_EQ(back.val_fraction, 0.1);
+  EXPECT_EQ(back.precision, ct::Precision::Bfloat16);
   // Run-time settings are not part of the run.
   EXPECT_EQ(back.out_dir, "");
   EXPECT_TRUE(back.given.empty());
@@ -149,4 +153,10 @@ TEST(TrainOptions, AResumedRunKeepsItsRecipeTakesTheGivenScheduleAndTheRunTimeSe
   EXPECT_TRUE(r.quiet);
   EXPECT_TRUE(r.resume);
   EXPECT_EQ(ct::resumed_options(parse({"--out", "new", "--resume", "--threads", "1"}), saved).threads, 1);
+  // The precision is the run's unless given.
+  saved.precision = ct::Precision::Bfloat16;
+  EXPECT_EQ(r.precision, ct::Precision::Float32);
+  EXPECT_EQ(ct::resumed_options(parse({"--out", "new", "--resume"}), saved).precision, ct::Precision::Bfloat16);
+  EXPECT_EQ(ct::resumed_options(parse({"--out", "new", "--resume", "--precision", "float32"}), saved).precision,
+            ct::Precision::Float32);
 }

@@ -26,10 +26,15 @@ enum class Arch { UNet, Autoencoder };
 using Space = ColorSpace;
 /// Decoder upsampling (see nets::Upsample).
 enum class Upsample { Transposed, Resize };
+/// Arithmetic of the networks' forward passes in training (precision.h):
+/// float32, or bfloat16 where autocast allows it (convolutions, matrix
+/// products) with float32 weights, gradients and optimizer.
+enum class Precision { Float32, Bfloat16 };
 
 const char *to_string(GanLoss v);
 const char *to_string(Arch v);
 const char *to_string(Upsample v);
+const char *to_string(Precision v);
 
 /// Where this process is in a data-parallel run (distributed.h); -1 or
 /// empty = from torchrun's environment variable, else the default. Run-time
@@ -75,6 +80,7 @@ struct TrainOptions {
   int disc_layers = 3;
   std::string device = "auto";
   int threads = 0;            ///< LibTorch intra-op threads; 0 = all cores
+  Precision precision = Precision::Float32;  ///< forward arithmetic in training
   int workers = 2;            ///< data-loading threads
   int64_t seed = 1;
   double val_fraction = 0.05;

@@ -7,6 +7,7 @@
 
 #include "class_head.h"
 #include "nets.h"
+#include "precision.h"
 
 namespace colorize::train {
 namespace {
@@ -90,13 +91,20 @@ Stepper::Stepper(Nets &nets, const TrainOptions &o, const torch::Device &device,
 
 Stepper::Forward Stepper::generate(const Part &part) const {
   Forward f;
-  if (classes_) {
-    auto heads = nets_.g.run_method("heads", part.x).toTuple();
-    f.fake = heads->elements()[0].toTensor();
-    f.class_term = class_loss(heads->elements()[1].toTensor(), *part.batch, bin_weight_);
-  } else {
-    f.fake = nets_.g.forward({part.x}).toTensor();
+  torch::Tensor logits;
+  {
+    // The losses are computed in float32 from the network's outputs.
+    AutocastScope autocast(o_.precision, device_);
+    if (classes_) {
+      auto heads = nets_.g.run_method("heads", part.x).toTuple();
+      f.fake = heads->elements()[0].toTensor();
+      logits = heads->elements()[1].toTensor();
+    } else {
+      f.fake = nets_.g.forward({part.x}).toTensor();
+    }
   }
+  f.fake = f.fake.to(torch::kFloat);
+  if (classes_) f.class_term = class_loss(logits.to(torch::kFloat), *part.batch, bin_weight_);
   f.l1 = torch::l1_loss(f.fake, part.y);
   // The content loss: L1, plus the weighted class loss with a class head.
   f.content = classes_ ? f.l1 + o_.class_weight * f.class_term : f.l1;
@@ -107,8 +115,14 @@ torch::Tensor Stepper::discriminator_loss(const Part &part, const torch::Tensor 
   auto &d = *nets_.d;
   // The discriminator judges colours against L only, never the hints.
   const auto L = part.x.narrow(1, 0, 1);
-  auto pred_real = d.forward({torch::cat({L, part.y}, 1)}).toTensor();
-  auto pred_fake = d.forward({torch::cat({L, fake}, 1)}).toTensor();
+  torch::Tensor pred_real, pred_fake;
+  {
+    AutocastScope autocast(o_.precision, device_);
+    pred_real = d.forward({torch::cat({L, part.y}, 1)}).toTensor();
+    pred_fake = d.forward({torch::cat({L, fake}, 1)}).toTensor();
+  }
+  pred_real = pred_real.to(torch::kFloat);
+  pred_fake = pred_fake.to(torch::kFloat);
   return 0.5 * (gan_criterion(o_.gan_loss, pred_real, true) + gan_criterion(o_.gan_loss, pred_fake, false));
 }
 
@@ -156,7 +170,12 @@ StepLosses Stepper::step(const Batch &batch, bool gan, int epoch) {
     enter(p);
     torch::Tensor loss_g = forward[p].content;
     if (gan) {
-      auto judged = nets_.d->forward({torch::cat({parts[p].x.narrow(1, 0, 1), forward[p].fake}, 1)}).toTensor();
+      torch::Tensor judged;
+      {
+        AutocastScope autocast(o_.precision, device_);
+        judged = nets_.d->forward({torch::cat({parts[p].x.narrow(1, 0, 1), forward[p].fake}, 1)}).toTensor();
+      }
+      judged = judged.to(torch::kFloat);
       auto g_adv = gan_criterion(o_.gan_loss, judged, true);
       loss_g = g_adv + o_.lambda_l1 * forward[p].content;
       sum.g_gan += g_adv.item<double>();

@@ -177,7 +177,8 @@ std::string start_line(const TrainState &state, int steps, const Distributed &di
   if (parts > 1)
     line += " in " + std::to_string(parts) + " parts of " + std::to_string(batch / parts) + " (" +
             std::to_string(dist.world_size()) + " processes, " + dist.backend() + ")";
-  return line + ", device " + device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads";
+  line += ", device " + device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads";
+  return o.precision == Precision::Float32 ? line : line + ", " + to_string(o.precision) + " forward passes";
 }
 
 /// "gradient exchange: 41 ms of 630 ms per step, 6.5 MB per step (gloo, 2 processes)"
