@@ -18,6 +18,9 @@
 #include "colorize/run.h"
 #include "jpeg_stream.h"
 #include "output_file.h"
+#if COLORIZE_HAVE_VIPS
+#include "vips_stream.h"
+#endif
 
 namespace colorize::cli {
 namespace {
@@ -211,6 +214,10 @@ JobResult colorize_file(const Model &model, const std::string &input,
       js.limits = settings.limits;
       js.phase = settings.phase;
       times = colorize_jpeg(model, input, out.stream(), js, progress);
+#if COLORIZE_HAVE_VIPS
+    } else if (vips_takes(input, ext)) {
+      times = colorize_vips(model, input, out, ext, settings, progress);
+#endif
     } else {
       times = colorize_generic(model, input, out, ext, settings, progress);
     }

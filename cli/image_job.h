@@ -34,9 +34,10 @@ bool is_image_name(const std::string &path);
 cv::Mat read_hint_image(const std::string &path);
 
 /// Colorizes `input` into `output` (they may be the same file: in place).
-/// JPEG -> JPEG is streamed (see jpeg_stream.h); anything else goes through
-/// cv::imread / cv::imencode, keeping bit depth and alpha where the output
-/// format can hold them. The result is written to a temporary file in the
+/// JPEG -> JPEG is streamed (see jpeg_stream.h), and so are PNG, TIFF and
+/// WebP to one of them when libvips takes the file (see vips_stream.h);
+/// anything else goes through cv::imread / cv::imencode. Bit depth and
+/// alpha are kept where the output format can hold them. The result is written to a temporary file in the
 /// output's folder and renamed over `output` only when complete (a symbolic
 /// link's target is replaced, the link kept; see output_file.h); on any
 /// error the temporary file is removed and `output` is untouched. A write

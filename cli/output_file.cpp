@@ -215,6 +215,22 @@ ssize_t OutputFile::write_to(void *self, const char *data, size_t size) {
   return ssize_t(done);
 }
 
+int64_t OutputFile::seek(int64_t offset, int whence) {
+  if (std::fflush(stream_) != 0) return -1;
+  const off_t at = lseek(fd_, off_t(offset), whence);
+  if (at < 0 && !write_errno_) write_errno_ = errno;
+  return at;
+}
+
+int64_t OutputFile::read(void *data, int64_t size) {
+  if (std::fflush(stream_) != 0) return -1;
+  ssize_t n;
+  do n = ::read(fd_, data, size_t(size));
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && !write_errno_) write_errno_ = errno;
+  return n;
+}
+
 void OutputFile::fail(int error) const {
   if (fd_ < 0)
     throw ImageError("cannot create a temporary file beside " + destination_ +

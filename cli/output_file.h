@@ -15,6 +15,7 @@
 // time colorize writes into that folder.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -56,6 +57,11 @@ class OutputFile {
   /// system's text, e.g. "No space left on device") once a write to
   /// stream() has failed; does nothing otherwise.
   void check_written() const;
+  /// For writers that go back (a TIFF's directory): flush stream(), then
+  /// move in or read back the temporary file, as lseek() and read() do
+  /// (-1 on error, which check_written() then reports).
+  int64_t seek(int64_t offset, int whence);
+  int64_t read(void *data, int64_t size);
   /// Flushes and syncs the data, then renames the file over the
   /// destination. Throws ImageError naming the destination on failure (the
   /// temporary file is removed then).
