@@ -140,7 +140,13 @@ class VipsSink final : public RowSink {
 
   void write(int y0, const cv::Mat &rows) override {
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return saved_ || waiting() < backlog_ + rows.rows; });
+    // libvips' workers ask for rows within two of its buffers (`lines`
+    // rows each) of one another, and all rows above the first they wait
+    // for have been handed over but those of the chunk holding it: so
+    // while they all wait, fewer than backlog_ + the largest chunk's rows
+    // are queued, and this wait cannot block them.
+    largest_ = std::max(largest_, rows.rows);
+    changed_.wait(lock, [&] { return saved_ || waiting() < backlog_ + largest_; });
     if (saved_) {
       throw_save_error();
       throw ImageError("libvips stopped writing the file before its end");
@@ -240,6 +246,7 @@ class VipsSink final : public RowSink {
   OutputFile &file_;
   ImagePtr out_;
   int backlog_ = 0;
+  int largest_ = 0;  ///< rows of the largest chunk so far
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Chunk> chunks_;
