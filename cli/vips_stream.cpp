@@ -271,6 +271,7 @@ void start_vips(const char *argv0) {
 }
 
 bool vips_takes(const std::string &input, const std::string &ext) {
+  if (ext != "png" && ext != "tif" && ext != "tiff" && ext != "webp") return false;
   try {
     start_vips("colorize");
   } catch (const ImageError &) {
