@@ -132,17 +132,7 @@ JobResult colorize_generic(const Model &model, const std::string &input,
   {
     MatImageSource source(image, ChannelOrder::Bgr);
     MatRowSink sink(result);
-    RunOptions options;
-    options.infer = settings.infer;
-    options.apply = settings.apply;
-    options.strips.strip_pixels = settings.strip_pixels;
-    options.strips.in_place = true;
-    options.model_share = 0.0;  // the progress shown is the strips'
-    run(model, source, sink, options, progress, nullptr,
-        [&](RunStage stage) {
-          if (stage == RunStage::Applying) applying = Clock::now();
-          if (stage != RunStage::Reading) report_phase(settings.phase, phase_of(stage));
-        });
+    applying = run_job(model, source, sink, settings, progress, true);
     times.infer = std::chrono::duration<double>(applying - t0).count();
   }
   t0 = applying;
@@ -167,6 +157,23 @@ JobResult colorize_generic(const Model &model, const std::string &input,
 }
 
 }  // namespace
+
+std::chrono::steady_clock::time_point run_job(const Model &model, ImageSource &source, RowSink &sink,
+                                              const JobSettings &settings, const Progress &progress,
+                                              bool in_place) {
+  RunOptions options;
+  options.infer = settings.infer;
+  options.apply = settings.apply;
+  options.strips.strip_pixels = settings.strip_pixels;
+  options.strips.in_place = in_place;
+  options.model_share = 0.0;  // the progress shown is the strips'
+  auto applying = std::chrono::steady_clock::now();
+  run(model, source, sink, options, progress, nullptr, [&](RunStage stage) {
+    if (stage == RunStage::Applying) applying = std::chrono::steady_clock::now();
+    if (stage != RunStage::Reading) report_phase(settings.phase, phase_of(stage));
+  });
+  return applying;
+}
 
 bool is_jpeg_name(const std::string &path) {
   return one_of(lower_extension(path), {"jpg", "jpeg", "jpe", "jfif"});

@@ -2,9 +2,11 @@
 // write to a temporary file beside the destination, rename it into place.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "colorize/pipeline.h"
+#include "colorize/run.h"
 #include "jpeg_stream.h"
 #include "phase.h"
 
@@ -22,6 +24,13 @@ struct JobSettings {
   /// Told as each file enters a phase (reading, model pass, ...).
   PhaseReport phase;
 };
+
+/// Core's run() of `source` into `sink` with the job's settings, the
+/// phases reported as they start; `in_place`: see StripOptions. Returns
+/// when the full-resolution pass began.
+std::chrono::steady_clock::time_point run_job(const Model &model, ImageSource &source, RowSink &sink,
+                                              const JobSettings &settings, const Progress &progress,
+                                              bool in_place);
 
 /// True for the extensions libjpeg reads (.jpg, .jpeg, .jpe, .jfif).
 bool is_jpeg_name(const std::string &path);

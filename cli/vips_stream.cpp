@@ -310,16 +310,7 @@ JobResult colorize_vips(const Model &model, const std::string &input, OutputFile
   VipsSource source(input);
   check_size(source.size(), settings.limits);
   VipsSink sink(source.image(), out, ext, settings.quality > 0 ? settings.quality : 92);
-  RunOptions options;
-  options.infer = settings.infer;
-  options.apply = settings.apply;
-  options.strips.strip_pixels = settings.strip_pixels;
-  options.model_share = 0.0;  // the progress shown is the strips'
-  Clock::time_point applying = t0;
-  run(model, source, sink, options, progress, nullptr, [&](RunStage stage) {
-    if (stage == RunStage::Applying) applying = Clock::now();
-    if (stage != RunStage::Reading) report_phase(settings.phase, phase_of(stage));
-  });
+  const Clock::time_point applying = run_job(model, source, sink, settings, progress, false);
   times.infer = std::chrono::duration<double>(applying - t0).count();
   report_phase(settings.phase, Phase::Writing);
   sink.finish();

@@ -111,18 +111,19 @@ Stepper::Forward Stepper::generate(const Part &part) const {
   return f;
 }
 
-torch::Tensor Stepper::discriminator_loss(const Part &part, const torch::Tensor &fake) const {
-  auto &d = *nets_.d;
-  // The discriminator judges colours against L only, never the hints.
-  const auto L = part.x.narrow(1, 0, 1);
-  torch::Tensor pred_real, pred_fake;
+torch::Tensor Stepper::judge(const torch::Tensor &L, const torch::Tensor &ab) const {
+  torch::Tensor scores;
   {
     AutocastScope autocast(o_.precision, device_);
-    pred_real = d.forward({torch::cat({L, part.y}, 1)}).toTensor();
-    pred_fake = d.forward({torch::cat({L, fake}, 1)}).toTensor();
+    scores = nets_.d->forward({torch::cat({L, ab}, 1)}).toTensor();
   }
-  pred_real = pred_real.to(torch::kFloat);
-  pred_fake = pred_fake.to(torch::kFloat);
+  return scores.to(torch::kFloat);
+}
+
+torch::Tensor Stepper::discriminator_loss(const Part &part, const torch::Tensor &fake) const {
+  // The discriminator judges colours against L only, never the hints.
+  const auto L = part.x.narrow(1, 0, 1);
+  const auto pred_real = judge(L, part.y), pred_fake = judge(L, fake);
   return 0.5 * (gan_criterion(o_.gan_loss, pred_real, true) + gan_criterion(o_.gan_loss, pred_fake, false));
 }
 
@@ -170,13 +171,7 @@ StepLosses Stepper::step(const Batch &batch, bool gan, int epoch) {
     enter(p);
     torch::Tensor loss_g = forward[p].content;
     if (gan) {
-      torch::Tensor judged;
-      {
-        AutocastScope autocast(o_.precision, device_);
-        judged = nets_.d->forward({torch::cat({parts[p].x.narrow(1, 0, 1), forward[p].fake}, 1)}).toTensor();
-      }
-      judged = judged.to(torch::kFloat);
-      auto g_adv = gan_criterion(o_.gan_loss, judged, true);
+      auto g_adv = gan_criterion(o_.gan_loss, judge(parts[p].x.narrow(1, 0, 1), forward[p].fake), true);
       loss_g = g_adv + o_.lambda_l1 * forward[p].content;
       sum.g_gan += g_adv.item<double>();
     }

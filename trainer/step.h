@@ -48,6 +48,9 @@ class Stepper {
   struct Forward;
   Forward generate(const Part &part) const;
   torch::Tensor discriminator_loss(const Part &part, const torch::Tensor &fake) const;
+  /// The discriminator's patch scores of L and a,b (at the run's
+  /// precision), as float32.
+  torch::Tensor judge(const torch::Tensor &L, const torch::Tensor &ab) const;
 
   Nets &nets_;
   const TrainOptions &o_;
