@@ -19,12 +19,10 @@
 #include <glib/gstdio.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/script.h>
 
-#include "colorize/metadata.h"
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
-#include "nets.h"
+#include "standard_unet.h"
 
 namespace {
 
@@ -37,26 +35,6 @@ double seconds_since(Clock::time_point t0) {
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
-}
-
-std::string make_model(const std::string &dir) {
-  const std::string path = dir + "/unet-standard.pt";
-  if (g_file_test(path.c_str(), G_FILE_TEST_EXISTS)) return path;
-  colorize::nets::UNetConfig config;  // Pix2Pix paper defaults
-  torch::jit::Module module = colorize::nets::build_unet(config);
-  colorize::nets::set_training(module, false);
-  int64_t params = 0;
-  for (const auto &p : module.parameters()) params += p.numel();
-  colorize::ModelInfo info;
-  info.name = "untrained standard U-Net (benchmark)";
-  info.input_size = 256;
-  info.size_multiple = colorize::nets::unet_size_multiple(config);
-  info.architecture_json = colorize::nets::to_json(config);
-  torch::jit::ExtraFilesMap extra{
-      {colorize::kMetadataFileName, colorize::serialize_model_info(info)}};
-  module.save(path, extra);
-  std::printf("model: %s, %.1f M parameters\n", path.c_str(), params / 1e6);
-  return path;
 }
 
 /// A gray-looking (old photo) 3-channel JPEG of `size`, with some grain so
@@ -218,7 +196,7 @@ int main(int argc, char **argv) {
   g_mkdir_with_parents(dir.c_str(), 0777);
 
   print_load("at start");
-  const std::string model_path = make_model(dir);
+  const std::string model_path = bench::standard_unet(dir);
   const cv::Mat photo = cv::imread(photo_path);
   if (photo.empty()) {
     std::fprintf(stderr, "cannot read %s\n", photo_path.c_str());

@@ -1,68 +1,115 @@
-"""Writes a U-Net colorizer scripted in Python (the default model's shape:
-depth 7, width 32, resize-convolution decoder), saved with colorize.json, for
-bench-first-call to compare with a file made by colorize-train.
+"""Writes the standard Pix2Pix U-Net generator (8 levels, 64 filters,
+transposed-convolution decoder, 54.4 M parameters: colorize-train's default
+architecture) written the way a PyTorch user writes it, with torch.nn
+modules, scripted with torch.jit.script and saved with colorize.json.
 
-Usage: make_python_unet.py OUT.pt
+With FROM.pt (the same architecture saved by colorize-train), its weights
+are copied in, so both files compute the same function and
+bench-first-call compares only how each is written and run.
+
+Usage: make_python_unet.py OUT.pt [FROM.pt]
 """
 import json
 import sys
 
 import torch
 from torch import nn
-import torch.nn.functional as F
+
+DEPTH, WIDTH, DROPOUT_BLOCKS = 8, 64, 3
+
+
+def filters(level):
+    return WIDTH * 2 ** min(level, 3)
 
 
 class Down(nn.Module):
-    def __init__(self, cin, cout, norm=True):
+    """[LeakyReLU] conv 4x4 / 2 [BatchNorm]."""
+
+    def __init__(self, i):
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, 4, 2, 1, bias=not norm)
-        self.norm = nn.BatchNorm2d(cout) if norm else nn.Identity()
+        outermost, innermost = i == 0, i == DEPTH - 1
+        cin = 1 if outermost else filters(i - 1)
+        self.act = nn.Identity() if outermost else nn.LeakyReLU(0.2)
+        self.conv = nn.Conv2d(cin, filters(i), 4, 2, 1, bias=False)
+        self.norm = nn.Identity() if outermost or innermost else nn.BatchNorm2d(filters(i))
 
     def forward(self, x):
-        return self.norm(self.conv(F.leaky_relu(x, 0.2)))
+        return self.norm(self.conv(self.act(x)))
 
 
 class Up(nn.Module):
-    def __init__(self, cin, cout):
+    """ReLU, transposed conv 4x4 / 2, then BatchNorm [+ Dropout], or Tanh outermost."""
+
+    def __init__(self, i):
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, 3, 1, 1, bias=False)
-        self.norm = nn.BatchNorm2d(cout)
+        outermost, innermost = i == 0, i == DEPTH - 1
+        cin = filters(i) if innermost else 2 * filters(i)
+        cout = 2 if outermost else filters(i - 1)
+        self.conv = nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=outermost)
+        if outermost:
+            self.post = nn.Tanh()
+        elif i >= DEPTH - DROPOUT_BLOCKS:
+            self.post = nn.Sequential(nn.BatchNorm2d(cout), nn.Dropout(0.5))
+        else:
+            self.post = nn.Sequential(nn.BatchNorm2d(cout))
 
     def forward(self, x):
-        return self.norm(self.conv(F.interpolate(F.relu(x), scale_factor=2.0, mode="nearest")))
+        return self.post(self.conv(torch.relu(x)))
 
 
 class UNet(nn.Module):
-    def __init__(self, depth=7, width=32):
+    """Encoder levels 0..7, decoder levels 7..0 (stored innermost first)."""
+
+    def __init__(self):
         super().__init__()
-        chans = [min(width * 2 ** i, width * 8) for i in range(depth)]
-        self.first = nn.Conv2d(1, chans[0], 4, 2, 1)
-        self.downs = nn.ModuleList(Down(chans[i - 1], chans[i], i < depth - 1) for i in range(1, depth))
-        ups = []
-        for i in range(depth - 1, 0, -1):
-            cin = chans[i] if i == depth - 1 else 2 * chans[i]
-            ups.append(Up(cin, chans[i - 1]))
-        self.ups = nn.ModuleList(ups)
-        self.head = nn.Conv2d(2 * chans[0], 2, 3, 1, 1)
+        self.depth = DEPTH
+        self.downs = nn.ModuleList(Down(i) for i in range(DEPTH))
+        self.ups = nn.ModuleList(Up(i) for i in reversed(range(DEPTH)))
 
     def forward(self, x):
-        skips = [self.first(x)]
+        skips = []
+        y = x
         for down in self.downs:
-            skips.append(down(skips[-1]))
-        y = skips[-1]
+            y = down(y)
+            skips.append(y)
         for i, up in enumerate(self.ups):
+            if i > 0:
+                y = torch.cat([skips[self.depth - 1 - i], y], 1)
             y = up(y)
-            y = torch.cat([y, skips[-2 - i]], 1)
-        y = torch.tanh(self.head(F.relu(y)))
-        return F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False)
+        return y
+
+
+def copy_weights(model, path):
+    """Takes the tensors of colorize-train's file: downI.weight, downI.bn_*,
+    upI.weight / bias, upI.bn_*."""
+    ours = torch.jit.load(path, map_location="cpu")
+    state = {n: t for n, t in ours.named_parameters()}
+    state.update({n: t for n, t in ours.named_buffers()})
+    names = {"bn_weight": "weight", "bn_bias": "bias", "bn_mean": "running_mean", "bn_var": "running_var"}
+    mapped = {}
+    for name, t in state.items():
+        block, key = name.split(".", 1)
+        kind, i = ("downs", int(block[4:])) if block.startswith("down") else ("ups", DEPTH - 1 - int(block[2:]))
+        if key in ("weight", "bias"):
+            mapped[f"{kind}.{i}.conv.{key}"] = t
+        else:
+            norm = "norm" if kind == "downs" else "post.0"
+            mapped[f"{kind}.{i}.{norm}.{names[key]}"] = t
+    missing = model.load_state_dict(mapped, strict=False)
+    left = [k for k in missing.missing_keys if not k.endswith("num_batches_tracked")]
+    if left or missing.unexpected_keys:
+        raise SystemExit(f"{path}: not the standard U-Net ({left or missing.unexpected_keys})")
 
 
 def main():
     torch.manual_seed(0)
-    model = UNet().eval()
-    meta = {"format_version": 1, "color_space": "lab", "input_size": 128, "size_multiple": 128,
+    model = UNet()
+    if len(sys.argv) > 2:
+        copy_weights(model, sys.argv[2])
+    model.eval()
+    meta = {"format_version": 1, "color_space": "lab", "input_size": 256, "size_multiple": 2 ** DEPTH,
             "normalization": {"l_scale": 50.0, "l_offset": -1.0, "ab_scale": 110.0},
-            "name": "U-Net scripted in Python (benchmark)", "license": "CC0-1.0",
+            "name": "standard U-Net scripted in Python (benchmark)", "license": "CC0-1.0",
             "architecture": {"type": "python-unet"}}
     torch.jit.save(torch.jit.script(model), sys.argv[1], _extra_files={"colorize.json": json.dumps(meta)})
 

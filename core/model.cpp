@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <new>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -90,17 +91,18 @@ void check_metadata_present(const std::string &path, const std::string &metadata
 /// the file again.
 class BytesReader : public caffe2::serialize::ReadAdapterInterface {
  public:
-  explicit BytesReader(std::string bytes) : bytes_(std::move(bytes)) {}
-  size_t size() const override { return bytes_.size(); }
+  explicit BytesReader(detail::Bytes bytes) : bytes_(std::move(bytes)), view_(detail::view(bytes_)) {}
+  size_t size() const override { return view_.size(); }
   size_t read(uint64_t pos, void *buf, size_t n, const char * /*what*/) const override {
-    if (pos >= bytes_.size()) return 0;
-    n = std::min<size_t>(n, bytes_.size() - pos);
-    std::memcpy(buf, bytes_.data() + pos, n);
+    if (pos >= view_.size()) return 0;
+    n = std::min<size_t>(n, view_.size() - pos);
+    std::memcpy(buf, view_.data() + pos, n);
     return n;
   }
 
  private:
-  std::string bytes_;
+  detail::Bytes bytes_;
+  std::string_view view_;
 };
 
 torch::jit::Module load_archive(const std::string &path, std::string &metadata) {

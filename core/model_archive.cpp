@@ -61,7 +61,7 @@ std::string read_entry(zip_t *zip, zip_uint64_t index, const std::string &name, 
                    "(see \"What a model file may contain\" in models/README.md)");
 }
 
-void check_archive(const std::string &bytes, const std::string &path) {
+void check_archive(std::string_view bytes, const std::string &path) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t *source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -92,7 +92,7 @@ void check_archive(const std::string &bytes, const std::string &path) {
   }
 }
 
-std::string read_checked_archive(const std::string &path) {
+Bytes read_checked_archive(const std::string &path) {
   gchar *data = nullptr;
   gsize size = 0;
   GError *error = nullptr;
@@ -101,9 +101,8 @@ std::string read_checked_archive(const std::string &path) {
     g_error_free(error);
     throw ModelError(why);
   }
-  std::string bytes(data, size);
-  g_free(data);
-  check_archive(bytes, path);
+  Bytes bytes(g_bytes_new_take(data, size));
+  check_archive(view(bytes), path);
   return bytes;
 }
 

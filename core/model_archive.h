@@ -6,8 +6,12 @@
 // TorchScript code that runs while a file loads. No LibTorch here.
 #pragma once
 
+#include <glib.h>
+
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <string_view>
 
 namespace colorize::detail {
 
@@ -18,10 +22,22 @@ inline constexpr size_t kMaxArchiveTextEntry = size_t(64) << 20;
 /// Checks the bytes of a model file; `path` starts every message. Throws
 /// ModelError: not a zip archive, damaged (CRC, truncated), or refused
 /// content.
-void check_archive(const std::string &bytes, const std::string &path);
+void check_archive(std::string_view bytes, const std::string &path);
 
-/// The bytes of the model file at `path`, read once and checked.
-std::string read_checked_archive(const std::string &path);
+struct BytesUnref {
+  void operator()(GBytes *b) const { g_bytes_unref(b); }
+};
+using Bytes = std::unique_ptr<GBytes, BytesUnref>;
+
+/// The bytes of the model file at `path`, read once (no copy is made of
+/// them: a 54 M-parameter model is 218 MB) and checked.
+Bytes read_checked_archive(const std::string &path);
+
+inline std::string_view view(const Bytes &bytes) {
+  gsize size = 0;
+  const void *data = g_bytes_get_data(bytes.get(), &size);
+  return {static_cast<const char *>(data), size};
+}
 
 /// Throws ModelError "<path>: refused: <why>; a model file is a program…".
 [[noreturn]] void refuse(const std::string &path, const std::string &why);
