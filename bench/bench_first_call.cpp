@@ -111,12 +111,12 @@ double largest_difference(const std::string &a, const std::string &b) {
   return cv::norm(ma.forward(x), mb.forward(x), cv::NORM_INF);
 }
 
-}  // namespace
-
 void print_header() {
   std::printf("%-44s %-10s %8s %10s %10s %10s %10s   (ms)\n", "model", "executor", "load", "m x 2m", "2m x m",
               "2m x 3m", "m x 2m again");
 }
+
+}  // namespace
 
 int main(int argc, char **argv) {
   int threads = 0, rounds = 3;
