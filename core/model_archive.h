@@ -29,8 +29,8 @@ struct BytesUnref {
 };
 using Bytes = std::unique_ptr<GBytes, BytesUnref>;
 
-/// The bytes of the model file at `path`, read once (no copy is made of
-/// them: a 54 M-parameter model is 218 MB) and checked.
+/// The bytes of the model file at `path`, mapped into memory (no copy is
+/// made of them: a 54 M-parameter model is 218 MB) and checked.
 Bytes read_checked_archive(const std::string &path);
 
 inline std::string_view view(const Bytes &bytes) {
