@@ -232,6 +232,10 @@ int run(int argc, char **argv) {
     if (!problem.empty()) return usage_error(problem);
   }
 
+  // With one picture its model pass is the network's check: the same
+  // messages, one pass less. Several are checked once, before the first.
+  load.check_at_load = tasks.size() > 1;
+
   watch_interrupts();
   set_cpu_threads(opt.threads);  // checked by parse_options
   const std::optional<Model> model = load_model(opt, load);

@@ -302,8 +302,10 @@ Model Model::load(const std::string &path, const LoadOptions &options) {
                      ": " + short_reason(e));
   }
 
-  const int m = impl->info.size_multiple;
-  impl->run(torch::zeros({1, impl->info.input_channels(), m, m}));
+  if (options.check_at_load) {
+    const int m = impl->info.size_multiple;
+    impl->run(torch::zeros({1, impl->info.input_channels(), m, m}));
+  }
   return Model(std::move(impl));
 }
 

@@ -232,6 +232,32 @@ TEST_F(CliTest, ModelGivingNanFailsAndWritesNothing) {
   EXPECT_TRUE(hidden_files(dir_.path()).empty());
 }
 
+// One picture: its model pass is the check (the message names the picture
+// and the model). Several: the model is refused once, before any of them.
+TEST_F(CliTest, BrokenModelIsReportedOnceAndWritesNothing) {
+  const std::string json =
+      colorize::serialize_model_info(colorize::testing::info_for(colorize::testing::tiny_unet(2)));
+  const std::string model = colorize::testing::save_module(
+      dir_.file("crop.pt"), colorize::testing::scripted_module("torch.cat([x, x], 1)[:, :, 1:, :]"),
+      json.c_str());
+  const CliRun one = run_cli({"--model", model, "--output", dir_.file("out.jpg"), data_path("china.jpg")});
+  EXPECT_EQ(one.status, 1) << one.err;
+  EXPECT_NE(one.err.find("china.jpg: " + model + ": forward() returns shape [1, 2, "), std::string::npos)
+      << one.err;
+  EXPECT_FALSE(exists(dir_.file("out.jpg")));
+
+  const CliRun two = run_cli({"--model", model, "--output", dir_.file("out"), data_path("china.jpg"),
+                              data_path("astronaut.png")});
+  EXPECT_EQ(two.status, 1) << two.err;
+  const std::string refused = "cannot load the model: " + model + ": forward() returns shape [1, 2, ";
+  const size_t first = two.err.find(refused);
+  EXPECT_NE(first, std::string::npos) << two.err;
+  EXPECT_EQ(two.err.find("forward()", first + refused.size()), std::string::npos) << two.err;
+  EXPECT_FALSE(exists(dir_.file("out/china.jpg")));
+  EXPECT_FALSE(exists(dir_.file("out/astronaut.png")));
+  EXPECT_TRUE(hidden_files(dir_.path()).empty());
+}
+
 TEST_F(CliTest, UsageErrors) {
   EXPECT_EQ(colorize({"--strength", "5", data_path("china.jpg")}).status, 2);
   EXPECT_EQ(colorize({"--strength", "abc", data_path("china.jpg")}).status, 2);

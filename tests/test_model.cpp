@@ -209,6 +209,30 @@ TEST(Model, NonFiniteOutputAtLoadIsRefused) {
                                      "the network broken");
 }
 
+// Without the check at load, the first forward() reports what load() would
+// have, at that forward's shape; nothing is run at load.
+TEST(Model, UncheckedLoadLeavesTheCheckToForward) {
+  TempDir dir;
+  const std::string json = colorize::serialize_model_info(info_for(tiny_unet(2)));
+  const std::string cropped = save_module(
+      dir.file("crop.pt"), scripted_module("torch.cat([x, x], 1)[:, :, 1:, :]"), json.c_str());
+  ASSERT_NE(load_error(cropped), "");
+  LoadOptions unchecked = cpu();
+  unchecked.check_at_load = false;
+  const Model model = Model::load(cropped, unchecked);
+  try {
+    model.forward(cv::Mat(16, 24, CV_32FC1, cv::Scalar(0.f)));
+    ADD_FAILURE() << "forward() accepted a cropped output";
+  } catch (const ModelError &e) {
+    EXPECT_EQ(std::string(e.what()), cropped + ": forward() returns shape [1, 2, 15, 24] for an "
+                                               "input of shape [1, 1, 16, 24]; expected [1, 2, 16, 24]");
+  }
+  const std::string nan = save_module(
+      dir.file("count.pt"), scripted_module("torch.cat([x, x], 1) * float('nan')"), json.c_str());
+  ASSERT_NE(load_error(nan), "");
+  EXPECT_NO_THROW(Model::load(nan, unchecked));
+}
+
 TEST(Model, HostileMetadataIsRefusedWithoutCrashing) {
   TempDir dir;
   const auto net = nets::build_unet(tiny_unet(2));

@@ -37,6 +37,13 @@ struct LoadOptions {
   /// runs under the simple executor (the graph optimised once, for every
   /// shape), as fast on the CPU. On for GPU fusion experiments.
   bool optimize_per_shape = false;
+  /// One forward pass at the smallest size at load, so that a network
+  /// returning the wrong shape, type or non-finite values is reported by
+  /// load() rather than by the first forward(). Every forward() checks its
+  /// output either way; off, the first forward() is the check, which saves
+  /// one pass (0.4 s for a 54 M-parameter model on 2 cores) when a single
+  /// picture follows.
+  bool check_at_load = true;
 };
 
 /// Reads and validates the colorize.json of the model file at `path`
@@ -49,9 +56,9 @@ ModelInfo read_model_info(const std::string &path);
 class Model {
  public:
   /// Loads the archive, reads and validates colorize.json, moves the module
-  /// to the chosen device, puts it in eval mode and checks with one tiny
-  /// forward pass that it returns info().output_channels() channels of
-  /// finite values.
+  /// to the chosen device, puts it in eval mode and (check_at_load) checks
+  /// with one tiny forward pass that it returns info().output_channels()
+  /// channels of finite values.
   /// Throws ModelError (file/format problems), DeviceError or OutOfMemory.
   static Model load(const std::string &path, const LoadOptions &options = {});
 
