@@ -97,6 +97,7 @@ class BytesReader : public caffe2::serialize::ReadAdapterInterface {
     if (pos >= view_.size()) return 0;
     n = std::min<size_t>(n, view_.size() - pos);
     std::memcpy(buf, view_.data() + pos, n);
+    detail::release_pages(view_, pos, n);
     return n;
   }
 

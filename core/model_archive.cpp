@@ -1,6 +1,8 @@
 #include "model_archive.h"
 
 #include <glib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -107,7 +109,18 @@ Bytes read_checked_archive(const std::string &path) {
   Bytes bytes(g_mapped_file_get_bytes(file));
   g_mapped_file_unref(file);
   check_archive(view(bytes), path);
+  release_pages(view(bytes), 0, view(bytes).size());
   return bytes;
+}
+
+void release_pages(std::string_view mapping, size_t offset, size_t length) {
+  static const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  if (mapping.empty() || offset >= mapping.size()) return;
+  length = std::min(length, mapping.size() - offset);
+  // The mapping starts on a page boundary; only whole pages inside the range.
+  const size_t first = (offset + page - 1) / page * page, end = (offset + length) / page * page;
+  if (end > first)
+    madvise(const_cast<char *>(mapping.data()) + first, end - first, MADV_DONTNEED);
 }
 
 }  // namespace colorize::detail

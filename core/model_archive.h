@@ -39,6 +39,13 @@ inline std::string_view view(const Bytes &bytes) {
   return {static_cast<const char *>(data), size};
 }
 
+/// Gives back the memory pages that lie wholly inside bytes [offset, offset +
+/// length) of a mapping returned by read_checked_archive(): they leave the
+/// process's resident set and are read again from the file if touched. So
+/// the mapping does not hold a second copy of the tensors while LibTorch
+/// copies them out.
+void release_pages(std::string_view mapping, size_t offset, size_t length);
+
 /// Throws ModelError "<path>: refused: <why>; a model file is a program…".
 [[noreturn]] void refuse(const std::string &path, const std::string &why);
 

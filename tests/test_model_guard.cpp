@@ -166,6 +166,39 @@ TEST(ModelGuard, HugeTextEntryIsRefused) {
   EXPECT_NE(message.find("refused: entry bomb/code/__torch__.py is larger than 64 MB"), std::string::npos) << message;
 }
 
+/// The process's resident set in kB (VmRSS of /proc/self/status).
+long resident_kb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// Released pages of a mapped model file leave the resident set and read the
+// same when touched again; a range smaller than a page releases nothing.
+TEST(ModelGuard, ReleasedPagesLeaveMemoryAndReadTheSame) {
+  TempDir dir;
+  const std::string path = dir.file("pattern.bin");
+  std::string pattern(size_t(32) << 20, '\0');
+  for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = char(i * 2654435761u >> 24);
+  std::ofstream(path, std::ios::binary).write(pattern.data(), std::streamsize(pattern.size()));
+  GMappedFile *file = g_mapped_file_new(path.c_str(), FALSE, nullptr);
+  ASSERT_NE(file, nullptr);
+  const std::string_view mapped(g_mapped_file_get_contents(file), g_mapped_file_get_length(file));
+
+  ASSERT_EQ(mapped, pattern);  // every page touched
+  const long touched = resident_kb();
+  colorize::detail::release_pages(mapped, 5, 100);
+  colorize::detail::release_pages(mapped, 1000, mapped.size() * 2);
+  const long released = resident_kb();
+  EXPECT_GT(touched - released, 30 << 10) << touched << " kB before, " << released << " kB after";
+  EXPECT_EQ(mapped, pattern);
+  colorize::detail::release_pages(mapped, mapped.size(), 10);
+  colorize::detail::release_pages({}, 0, 10);
+  g_mapped_file_unref(file);
+}
+
 TEST(ModelGuard, AllowedOperatorsAreSortedAndExcludeFileAccess) {
   const auto &allowed = colorize::detail::allowed_operators();
   EXPECT_TRUE(std::is_sorted(allowed.begin(), allowed.end()));
