@@ -108,8 +108,9 @@ Bytes read_checked_archive(const std::string &path) {
   }
   Bytes bytes(g_mapped_file_get_bytes(file));
   g_mapped_file_unref(file);
-  check_archive(view(bytes), path);
-  release_pages(view(bytes), 0, view(bytes).size());
+  const std::string_view mapping = view(bytes);
+  check_archive(mapping, path);
+  release_pages(mapping, 0, mapping.size());
   return bytes;
 }
 

@@ -228,7 +228,7 @@ TEST(Model, UncheckedLoadLeavesTheCheckToForward) {
                                                "input of shape [1, 1, 16, 24]; expected [1, 2, 16, 24]");
   }
   const std::string nan = save_module(
-      dir.file("count.pt"), scripted_module("torch.cat([x, x], 1) * float('nan')"), json.c_str());
+      dir.file("nan.pt"), scripted_module("torch.cat([x, x], 1) * float('nan')"), json.c_str());
   ASSERT_NE(load_error(nan), "");
   EXPECT_NO_THROW(Model::load(nan, unchecked));
 }

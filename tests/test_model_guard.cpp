@@ -58,6 +58,15 @@ torch::jit::Module module_running(const std::string &name, const std::string &st
 
 std::string quoted(const std::string &path) { return "\"" + path + "\""; }
 
+/// The process's resident set in kB (VmRSS of /proc/self/status).
+long resident_kb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
 }  // namespace
 
 TEST(ModelGuard, WriterInForwardIsRefusedAndWritesNothing) {
@@ -164,15 +173,6 @@ TEST(ModelGuard, HugeTextEntryIsRefused) {
   ASSERT_LT(fs::file_size(path), big.size() / 100);
   const std::string message = load_error(path);
   EXPECT_NE(message.find("refused: entry bomb/code/__torch__.py is larger than 64 MB"), std::string::npos) << message;
-}
-
-/// The process's resident set in kB (VmRSS of /proc/self/status).
-long resident_kb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
 }
 
 // Released pages of a mapped model file leave the resident set and read the
