@@ -13,6 +13,7 @@
 #include <opencv2/core.hpp>
 
 #include "colorize/error.h"
+#include "colorize/memory.h"
 #include "colorize/model.h"
 #include "colorize/model_path.h"
 #include "command_line.h"
@@ -238,6 +239,7 @@ int run(int argc, char **argv) {
 
   watch_interrupts();
   set_cpu_threads(opt.threads);  // checked by parse_options
+  use_huge_pages();
   const std::optional<Model> model = load_model(opt, load);
   if (!model) return kExitFailed;
   if (opt.hints && !model->info().hints) {

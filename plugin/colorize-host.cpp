@@ -17,6 +17,7 @@
 #include <opencv2/core.hpp>
 
 #include "colorize/error.h"
+#include "colorize/memory.h"
 #include "colorize/model.h"
 #include "colorize/model_path.h"
 #include "colorize/pipeline.h"
@@ -128,6 +129,7 @@ void
 colorize_host_setup (void)
 {
   colorize::set_cpu_threads (0);
+  colorize::use_huge_pages ();
   guint64 cache = 0;
   g_object_get (gegl_config (), "tile-cache-size", &cache, NULL);
   if (cache > kMaxTileCache)

@@ -81,7 +81,8 @@ void            colorize_set_plugin_dir     (const gchar     *dir);
 const gchar   * colorize_default_model_path (void);
 
 /* The plug-in process's resource settings, made once by each host after
- * gegl_init(): LibTorch and OpenCV use every core, and GEGL's tile cache
+ * gegl_init(): LibTorch and OpenCV use every core and put their large
+ * blocks on huge pages (colorize/memory.h), and GEGL's tile cache
  * is capped at 256 MB (GIMP hands plug-ins its own setting, half the RAM
  * by default, which would keep the whole layer and its shadow in the
  * plug-in too; capped, a 24 MP layer still fits entirely). */
