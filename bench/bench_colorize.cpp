@@ -20,6 +20,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "colorize/memory.h"
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
 #include "standard_unet.h"
@@ -209,7 +210,8 @@ int main(int argc, char **argv) {
   double forward256 = 0, forward_work = 0;
   cv::Size work;
   {
-    colorize::set_cpu_threads(0);  // all cores, as the colorize command
+    colorize::set_cpu_threads(0);  // all cores and huge pages, as the colorize command
+    colorize::use_huge_pages();
     const colorize::Model model = colorize::Model::load(model_path);
     forward256 = time_forward(model, {256, 256}, 7);
     const int m = model.info().size_multiple;

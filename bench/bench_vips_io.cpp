@@ -23,6 +23,7 @@
 #include <opencv2/core.hpp>
 #include <vips/vips.h>
 
+#include "colorize/memory.h"
 #include "colorize/model.h"
 #include "colorize/pipeline.h"
 
@@ -61,6 +62,7 @@ int run_one(const char *argv0, const std::string &model_path, const std::string 
             const std::string &out_path) {
   if (VIPS_INIT(argv0)) vips_die("vips_init");
   colorize::set_cpu_threads(0);
+  colorize::use_huge_pages();  // as the colorize command
   colorize::LoadOptions load;
   load.device = colorize::Device::Cpu;
   const colorize::Model model = colorize::Model::load(model_path, load);
