@@ -6,6 +6,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <glib.h>
@@ -106,9 +107,21 @@ int prepare_tasks(const Options &opt, std::vector<Task> &tasks) {
   return 0;
 }
 
+/// How a model that cannot be loaded is reported (after "colorize: ").
+std::string load_failure(const Options &opt, const std::string &model_path, const std::exception &e) {
+  std::string message = out_of_memory_report("loading the model " + model_path, e, opt.verbose);
+  if (message.empty()) {
+    message = std::string("cannot load the model: ") + e.what();
+    if (message.find(model_path) == std::string::npos)
+      message = "cannot load the model: " + model_path + ": " + e.what();
+  }
+  return message;
+}
+
 /// Finds and loads the model once for all files; nullopt after saying why
-/// it cannot be.
-std::optional<Model> load_model(const Options &opt, const LoadOptions &load) {
+/// it cannot be. `in_background`: the network loads while the first
+/// picture is read (Model::load_in_background()); its errors come later.
+std::optional<Model> load_model(const Options &opt, const LoadOptions &load, bool in_background) {
   std::string model_path;
   const auto load_started = std::chrono::steady_clock::now();
   try {
@@ -125,16 +138,13 @@ std::optional<Model> load_model(const Options &opt, const LoadOptions &load) {
   }
   std::optional<Model> model;
   try {
+    if (in_background) {
+      model.emplace(Model::load_in_background(model_path, load));
+      return model;  // run_tasks() tells where it runs once it has loaded
+    }
     model.emplace(Model::load(model_path, load));
   } catch (const std::exception &e) {
-    std::string message = out_of_memory_report(
-        "loading the model " + model_path, e, opt.verbose);
-    if (message.empty()) {
-      message = std::string("cannot load the model: ") + e.what();
-      if (message.find(model_path) == std::string::npos)
-        message = "cannot load the model: " + model_path + ": " + e.what();
-    }
-    std::fprintf(stderr, "colorize: %s\n", message.c_str());
+    std::fprintf(stderr, "colorize: %s\n", load_failure(opt, model_path, e).c_str());
     return std::nullopt;
   }
   malloc_trim(0);  // give back what loading the archive used
@@ -145,6 +155,17 @@ std::optional<Model> load_model(const Options &opt, const LoadOptions &load) {
                      std::chrono::steady_clock::now() - load_started)
                      .count());
   return model;
+}
+
+/// The error of a model loaded in the background, as load_model() reports
+/// it; nullopt when the model loaded.
+std::optional<std::string> background_load_failure(const Model &model, const Options &opt) {
+  try {
+    model.wait();
+    return std::nullopt;
+  } catch (const std::exception &e) {
+    return load_failure(opt, model.path(), e);
+  }
 }
 
 JobSettings job_settings(const Options &opt) {
@@ -159,11 +180,11 @@ JobSettings job_settings(const Options &opt) {
 }
 
 /// Colorizes every task, reporting each failure on a line of its own and
-/// the counts at the end. Returns the exit status.
+/// the counts at the end. Returns the exit status. `tell_model`: say where
+/// the model runs (-v) once the first picture is done.
 int run_tasks(const Model &model, const std::vector<Task> &tasks,
-              const Options &opt) {
+              const Options &opt, ProgressDisplay &reporter, bool tell_model) {
   const auto started = std::chrono::steady_clock::now();
-  ProgressDisplay reporter(tasks.size(), progress_bar_wanted(opt.progress));
   JobSettings settings = job_settings(opt);
   settings.phase = [&](Phase phase) { reporter.phase(phase); };
   size_t done = 0, failed = 0;
@@ -188,6 +209,9 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
           });
       ++done;
       reporter.done();
+      if (std::exchange(tell_model, false))
+        reporter.say("colorize: model " + model.path() + " on " + model.device_name() +
+                     ", loaded while the picture was read");
       if (!r.warning.empty())
         reporter.say(task.input + ": warning: damaged JPEG data accepted "
                      "(libjpeg: " + r.warning + ")");
@@ -199,6 +223,11 @@ int run_tasks(const Model &model, const std::vector<Task> &tasks,
       reporter.say(task.input + ": interrupted, nothing written");
       ++failed;
     } catch (const std::exception &e) {
+      if (const auto failure = background_load_failure(model, opt)) {
+        reporter.finish();
+        std::fprintf(stderr, "colorize: %s\n", failure->c_str());
+        return kExitFailed;
+      }
       const std::string what = task.hints.empty() ? task.input : task.input + " (hints " + task.hints + ")";
       reporter.say(failure_report(what, e, opt.verbose));
       ++failed;
@@ -234,20 +263,25 @@ int run(int argc, char **argv) {
   }
 
   // With one picture its model pass is the network's check: the same
-  // messages, one pass less. Several are checked once, before the first.
-  load.check_at_load = tasks.size() > 1;
+  // messages, one pass less, and the network loads while the picture is
+  // read. Several are checked once, before the first.
+  const bool one_picture = tasks.size() == 1;
+  load.check_at_load = !one_picture;
 
+  // Threads start before the model loads: none can while LibTorch's
+  // libraries load.
   watch_interrupts();
+  ProgressDisplay reporter(tasks.size(), progress_bar_wanted(opt.progress));
   set_cpu_threads(opt.threads);  // checked by parse_options
   use_huge_pages();
-  const std::optional<Model> model = load_model(opt, load);
+  const std::optional<Model> model = load_model(opt, load, one_picture);
   if (!model) return kExitFailed;
   if (opt.hints && !model->info().hints) {
     std::fprintf(stderr, "colorize: --hints: the model %s takes no colour hints (it reads L only; hint "
                  "models have format_version %d)\n", model->path().c_str(), kHintFormatVersion);
     return kExitUsage;
   }
-  return run_tasks(*model, tasks, opt);
+  return run_tasks(*model, tasks, opt, reporter, opt.verbose && one_picture);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
-// use_huge_pages(): LibTorch's CPU allocator and OpenCV's matrix allocator,
-// each wrapped so that a large block is advised before its first touch.
-// The wrapped allocator makes and frees every block (LibTorch's memory
-// reporting and alignment, OpenCV's reference counts are untouched); the
-// wrappers only add the advice.
+// use_huge_pages(): OpenCV's matrix allocator, wrapped so that a large
+// block is advised before its first touch (LibTorch's CPU allocator is
+// wrapped the same way by torch_huge_pages.cpp). The wrapped allocator
+// makes and frees every block (OpenCV's reference counts are untouched);
+// the wrapper only adds the advice.
 #include "colorize/memory.h"
 
 #include <sys/mman.h>
@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <mutex>
 
-#include <c10/core/CPUAllocator.h>
 #include <opencv2/core.hpp>
-#include <torch/version.h>
+
+#include "runtime.h"
 
 namespace colorize {
 namespace detail {
@@ -31,30 +31,6 @@ bool advise_huge_pages(void *data, size_t size) {
 }  // namespace detail
 
 namespace {
-
-class HugePageTensorAllocator final : public c10::Allocator {
- public:
-  explicit HugePageTensorAllocator(c10::Allocator *base) : base_(base) {}
-
-#if TORCH_VERSION_MAJOR >= 2
-  c10::DataPtr allocate(size_t n) override {
-#else
-  c10::DataPtr allocate(size_t n) const override {
-#endif
-    c10::DataPtr block = base_->allocate(n);
-    if (n >= kHugePageAdviceMinBytes) detail::advise_huge_pages(block.get(), n);
-    return block;
-  }
-  c10::DeleterFnPtr raw_deleter() const override { return base_->raw_deleter(); }
-#if TORCH_VERSION_MAJOR >= 2
-  void copy_data(void *dest, const void *src, std::size_t count) const override {
-    default_copy_data(dest, src, count);
-  }
-#endif
-
- private:
-  c10::Allocator *base_;
-};
 
 class HugePageMatAllocator final : public cv::MatAllocator {
  public:
@@ -83,12 +59,11 @@ class HugePageMatAllocator final : public cv::MatAllocator {
 void use_huge_pages() {
   static std::once_flag once;
   std::call_once(once, [] {
-    // Never freed: tensors and matrices may outlive main().
-    static HugePageTensorAllocator tensors(c10::GetDefaultCPUAllocator());
+    // Never freed: matrices may outlive main().
     static HugePageMatAllocator mats(cv::Mat::getStdAllocator());
-    c10::SetCPUAllocator(&tensors, /*priority=*/1);
     cv::Mat::setDefaultAllocator(&mats);
   });
+  detail::use_huge_pages_in_runtime();
 }
 
 }  // namespace colorize

@@ -6,11 +6,13 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string_view>
 
 #include "colorize/error.h"
+#include "colorize/metadata.h"
 
 namespace colorize::detail {
 namespace {
@@ -92,6 +94,32 @@ void check_archive(std::string_view bytes, const std::string &path) {
     if (!storage && content.find("__setstate__") != std::string::npos)
       refuse(path, name + " defines or names __setstate__, code that would run while the file loads");
   }
+}
+
+std::string read_metadata_entry(const std::string &path) {
+  int code = 0;
+  std::unique_ptr<zip_t, ZipCloser> zip(zip_open(path.c_str(), ZIP_RDONLY, &code));
+  if (!zip) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    const std::string why = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    throw ModelError(path + ": not a TorchScript model file (" + why + ")");
+  }
+  // Every entry lies in the archive's one top folder, named by the first.
+  const char *first = zip_get_num_entries(zip.get(), 0) > 0 ? zip_get_name(zip.get(), 0, ZIP_FL_ENC_RAW) : nullptr;
+  const char *slash = first ? std::strchr(first, '/') : nullptr;
+  if (slash == nullptr) return {};
+  const std::string name = std::string(first, slash) + "/extra/" + kMetadataFileName;
+  const zip_int64_t index = zip_name_locate(zip.get(), name.c_str(), ZIP_FL_NOCASE | ZIP_FL_ENC_RAW);
+  if (index < 0) return {};
+  return read_entry(zip.get(), zip_uint64_t(index), name, true, path);
+}
+
+void require_metadata(const std::string &path, const std::string &metadata) {
+  if (metadata.empty())
+    throw ModelError(path + ": the TorchScript archive has no " + std::string(kMetadataFileName) +
+                     " metadata (see models/README.md for how to add it)");
 }
 
 Bytes read_checked_archive(const std::string &path) {

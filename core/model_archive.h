@@ -46,6 +46,16 @@ inline std::string_view view(const Bytes &bytes) {
 /// copies them out.
 void release_pages(std::string_view mapping, size_t offset, size_t length);
 
+/// The content of the metadata entry of the archive at `path`
+/// (<archive>/extra/colorize.json, looked up without regard to case, as
+/// LibTorch finds it); empty when there is none. Only the zip directory and
+/// that entry are read (its CRC checked). Throws ModelError when the file
+/// is not a zip archive or the entry is damaged.
+std::string read_metadata_entry(const std::string &path);
+
+/// Throws ModelError when `metadata` (the entry's content) is empty.
+void require_metadata(const std::string &path, const std::string &metadata);
+
 /// Throws ModelError "<path>: refused: <why>; a model file is a program…".
 [[noreturn]] void refuse(const std::string &path, const std::string &why);
 

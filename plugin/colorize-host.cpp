@@ -137,6 +137,12 @@ colorize_host_setup (void)
 }
 
 void
+colorize_host_preload (void)
+{
+  colorize::preload_model_runtime ();
+}
+
+void
 colorize_set_plugin_dir (const gchar *dir)
 {
   std::string name = colorize::default_model_name () + colorize::kModelSuffix;

@@ -88,6 +88,11 @@ const gchar   * colorize_default_model_path (void);
  * plug-in too; capped, a 24 MP layer still fits entirely). */
 void            colorize_host_setup         (void);
 
+/* Starts loading LibTorch on another thread, so that it is ready or nearly
+ * so when the dialog or a non-interactive run loads the model
+ * (colorize::preload_model_runtime()). Called as a run starts. */
+void            colorize_host_preload       (void);
+
 /* [in] path: model file, NULL or "" = colorize_default_model_path().
  * Returns a new model (free with colorize_model_free) or NULL + error. */
 ColorizeModel * colorize_model_load         (const gchar     *path,

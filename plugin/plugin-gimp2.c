@@ -262,6 +262,7 @@ run (const gchar      *name,
   textdomain (GETTEXT_PACKAGE);
   gegl_init (NULL, NULL);
   colorize_host_setup ();
+  colorize_host_preload ();
 
   *nreturn_vals = 1;
   *return_vals  = values;

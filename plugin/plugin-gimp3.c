@@ -267,6 +267,7 @@ colorize_run (GimpProcedure        *procedure,
   ColorizeModel *model = NULL;   /* loaded by the dialog's preview */
   GError        *error = NULL;
 
+  colorize_host_preload ();
   if (gimp_core_object_array_get_length ((GObject **) drawables) != 1)
     {
       g_set_error (&error, GIMP_PLUG_IN_ERROR, 0,

@@ -53,6 +53,7 @@ class CliProcess {
   /// `seconds` or the program has ended.
   bool wait_for(const std::string &text, double seconds);
   void signal(int sig);
+  GPid pid() const { return pid_; }
   /// Waits for it to end, at most `seconds` (then kills it and fails the
   /// test): its exit status (-1 when killed by a signal) and stderr.
   CliRun finish(double seconds);

@@ -57,6 +57,23 @@ std::string slow_model(const std::string &path) {
   return colorize::testing::save_module(path, m, json.c_str());
 }
 
+/// Waits until process `pid` has a file whose name holds `name` mapped;
+/// false when it does not within `seconds`.
+bool wait_for_mapping(GPid pid, const std::string &name, double seconds) {
+  const gint64 end = g_get_monotonic_time() + gint64(seconds * 1e6);
+  const std::string maps = "/proc/" + std::to_string(pid) + "/maps";
+  do {
+    gchar *text = nullptr;
+    if (g_file_get_contents(maps.c_str(), &text, nullptr, nullptr)) {
+      const bool found = std::string(text).find(name) != std::string::npos;
+      g_free(text);
+      if (found) return true;
+    }
+    g_usleep(20000);
+  } while (g_get_monotonic_time() < end);
+  return false;
+}
+
 /// Sets the file's modification time `seconds` back.
 void age(const std::string &path, int seconds) {
   utimbuf times;
@@ -105,7 +122,10 @@ class CliFilesTest : public CliTest {
                                  output, data_path("coffee.png")},
         env);
     EXPECT_TRUE(p->wait_for("[1/1]", 60));
-    g_usleep(500000);  // past reading the picture, into the model pass
+    // The network loads while the picture is read: wait for LibTorch, then
+    // past loading the model, into the model pass.
+    EXPECT_TRUE(wait_for_mapping(p->pid(), "libcolorize-torch.so", 60));
+    g_usleep(1500000);
     return p;
   }
 };

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "colorize/memory.h"
+#include "colorize/model.h"
 
 namespace {
 
@@ -84,6 +85,9 @@ TEST(HugePages, LargeTensorsAndMatricesAreAdvisedOnceChosen) {
 
   colorize::use_huge_pages();
   colorize::use_huge_pages();  // a second call changes nothing
+  // Core's LibTorch side takes the choice as it loads (or at once when the
+  // program linked it).
+  colorize::load_model_runtime();
   EXPECT_NE(c10::GetCPUAllocator(), c10::GetDefaultCPUAllocator());
   EXPECT_NE(cv::Mat::getDefaultAllocator(), cv::Mat::getStdAllocator());
 

@@ -233,6 +233,38 @@ TEST(Model, UncheckedLoadLeavesTheCheckToForward) {
   EXPECT_NO_THROW(Model::load(nan, unchecked));
 }
 
+// In the background: the metadata at once, the network's errors from
+// wait() and from the calls that need the network, as load() gives them.
+TEST(Model, BackgroundLoadGivesInfoAtOnceAndTheLoadsErrorsLater) {
+  TempDir dir;
+  const std::string good = write_model(dir.file("m.pt"), tiny_unet(2), info_for(tiny_unet(2)));
+  const Model model = Model::load_in_background(good, cpu());
+  EXPECT_EQ(colorize::serialize_model_info(model.info()),
+            colorize::serialize_model_info(Model::load(good, cpu()).info()));
+  EXPECT_EQ(model.path(), good);
+  EXPECT_NO_THROW(model.wait());
+  EXPECT_EQ(model.device_name(), "cpu");
+  const cv::Mat x(16, 24, CV_32FC1, cv::Scalar(0.25f));
+  EXPECT_EQ(cv::norm(model.forward(x), Model::load(good, cpu()).forward(x), cv::NORM_INF), 0.0);
+
+  EXPECT_THROW(Model::load_in_background(dir.file("missing.pt")), ModelError);  // at once
+  const std::string json = colorize::serialize_model_info(info_for(tiny_unet(2)));
+  const std::string cropped = save_module(
+      dir.file("crop.pt"), scripted_module("torch.cat([x, x], 1)[:, :, 1:, :]"), json.c_str());
+  const Model broken = Model::load_in_background(cropped, cpu());
+  EXPECT_EQ(broken.info().size_multiple, info_for(tiny_unet(2)).size_multiple);
+  for (int i = 0; i < 2; ++i) {  // every call gives the same error
+    try {
+      broken.wait();
+      ADD_FAILURE() << "wait() accepted a cropped output";
+    } catch (const ModelError &e) {
+      EXPECT_EQ(std::string(e.what()), load_error(cropped));
+    }
+  }
+  EXPECT_THROW(broken.forward(x), ModelError);
+  EXPECT_THROW(broken.device_name(), ModelError);
+}
+
 TEST(Model, HostileMetadataIsRefusedWithoutCrashing) {
   TempDir dir;
   const auto net = nets::build_unet(tiny_unet(2));

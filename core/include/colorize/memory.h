@@ -17,10 +17,11 @@ inline constexpr size_t kHugePageAdviceMinBytes = size_t(4) << 20;
 /// changes, with "never" the advice is ignored). A first touch of such a
 /// block then maps 2 MiB instead of 4 KiB: a 24 MP run with a 54 M-parameter
 /// model makes about a third of the page faults (the default model's run,
-/// with few such blocks, about as many). It wraps LibTorch's CPU allocator and OpenCV's default
-/// matrix allocator, which still allocate and free every block, so it is
-/// process-wide: call it from main(), before any tensor or matrix that
-/// should profit is made. Later calls do nothing.
+/// with few such blocks, about as many). It wraps LibTorch's CPU allocator
+/// (when core loads LibTorch, or at once when it is loaded) and OpenCV's
+/// default matrix allocator, which still allocate and free every block, so
+/// it is process-wide: call it from main(), before any tensor or matrix
+/// that should profit is made. Later calls do nothing.
 void use_huge_pages();
 
 namespace detail {

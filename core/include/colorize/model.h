@@ -1,6 +1,7 @@
 // A loaded colorization model: TorchScript module + metadata + device.
-// The header does not include LibTorch (pimpl), so only model.cpp pays for
-// the torch headers.
+// The header does not include LibTorch: core runs the network through
+// libcolorize-torch, which it loads on first use (see
+// preload_model_runtime()).
 #pragma once
 
 #include <memory>
@@ -27,6 +28,17 @@ inline constexpr int kMaxThreads = 256;
 /// the program's choice, made once before its work starts; nothing in
 /// core changes it. Throws Error outside 0..kMaxThreads.
 void set_cpu_threads(int threads);
+
+/// LibTorch is loaded when a model is first loaded or its metadata read,
+/// not when the program starts (about half a second of start-up on 2
+/// cores). preload_model_runtime() starts loading it now on another
+/// thread, so that a program can read its picture meanwhile; a later load
+/// waits for it. Later calls do nothing.
+void preload_model_runtime();
+/// Loads LibTorch now, waiting for a preload under way. Throws Error when
+/// it cannot be loaded (libcolorize-torch missing beside libcolorize-core,
+/// or LibTorch's own libraries missing).
+void load_model_runtime();
 
 struct LoadOptions {
   /// Auto = CUDA when LibTorch was built with it and a GPU is present.
@@ -61,6 +73,19 @@ class Model {
   /// channels of finite values.
   /// Throws ModelError (file/format problems), DeviceError or OutOfMemory.
   static Model load(const std::string &path, const LoadOptions &options = {});
+
+  /// load() with the network loading on another thread, so that the caller
+  /// can read its picture meanwhile. info() is read at once, without
+  /// LibTorch (ModelError here for a missing file, a file that is not a
+  /// model archive or bad metadata); the rest of load()'s errors come from
+  /// wait(), and from device_name() and forward(), which wait for it.
+  /// Start it before other threads that should overlap with it: the C
+  /// library lets no thread start while LibTorch's libraries load.
+  static Model load_in_background(const std::string &path, const LoadOptions &options = {});
+
+  /// Waits until the network is loaded; throws the error load() would
+  /// have thrown. Returns at once after load().
+  void wait() const;
 
   Model(Model &&) noexcept;
   Model &operator=(Model &&) noexcept;
