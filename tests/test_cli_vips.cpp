@@ -109,8 +109,9 @@ TEST_F(CliVipsTest, PngExifAndXmpAreKeptInPngAndXmpInTiff) {
     ASSERT_NE(im, nullptr) << vips_error_buffer();
     EXPECT_EQ(im->Bands, 3) << ext;
     // libvips' TIFF saver writes no EXIF directory.
-    if (std::string(ext) == "png")
+    if (std::string(ext) == "png") {
       EXPECT_EQ(text(im, "exif-ifd0-ImageDescription").rfind("a gray test picture", 0), 0u) << ext;
+    }
     EXPECT_NE(blob(im, VIPS_META_XMP_NAME).find("colorize-test-xmp"), std::string::npos) << ext;
     g_object_unref(im);
     const cv::Mat result = cv::imread(out, cv::IMREAD_UNCHANGED);
