@@ -29,9 +29,9 @@ inline constexpr int kMaxThreads = 256;
 /// core changes it. Throws Error outside 0..kMaxThreads.
 void set_cpu_threads(int threads);
 
-/// LibTorch is loaded when a model is first loaded or its metadata read,
-/// not when the program starts (about half a second of start-up on 2
-/// cores). preload_model_runtime() starts loading it now on another
+/// LibTorch is loaded when a model is first loaded, not when the program
+/// starts (about half a second of start-up on 2 cores); read_model_info()
+/// does without it. preload_model_runtime() starts loading it now on another
 /// thread, so that a program can read its picture meanwhile; a later load
 /// waits for it. Later calls do nothing.
 void preload_model_runtime();
