@@ -23,6 +23,14 @@ struct GErrorFree {
   void operator()(GError *e) const { g_error_free(e); }
 };
 
+/// `node` written as compact JSON.
+std::string node_text(JsonNode *node) {
+  gchar *s = json_to_string(node, FALSE);
+  std::string result = s;
+  g_free(s);
+  return result;
+}
+
 /// Reads typed values from one JSON object; every error starts with the
 /// prefix ("<file>: colorize.json: ") and names the key.
 class Reader {
@@ -81,7 +89,9 @@ class Reader {
     if (node == nullptr) return fallback;
     if (value_type(node) != G_TYPE_STRING)
       fail("\"" + name(key) + "\" must be a string, got " + describe(node));
-    return json_node_get_string(node);
+    const gchar *value = json_node_get_string(node);
+    if (!g_utf8_validate(value, -1, nullptr)) fail("\"" + name(key) + "\" is not UTF-8 text");
+    return value;
   }
 
   bool boolean(const char *key, bool fallback) const {
@@ -107,12 +117,7 @@ class Reader {
     return JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
   }
 
-  static std::string text(JsonNode *node) {
-    gchar *s = json_to_string(node, FALSE);
-    std::string result = s;
-    g_free(s);
-    return result;
-  }
+  static std::string text(JsonNode *node) { return node_text(node); }
 
   static std::string describe(JsonNode *node) {
     if (JSON_NODE_HOLDS_NULL(node)) return "null";
@@ -139,37 +144,54 @@ ColorSpace parse_color_space(const Reader &r) {
 /// scanner cannot read back what it writes for numbers close to DBL_MAX.
 constexpr double kMaxFreeFormNumber = 1e300;
 
-/// True when every number under `node` is within ±kMaxFreeFormNumber (NaN
-/// fails). The depth is bounded by check_limits().
-bool all_in_range(JsonNode *node) {
-  if (JSON_NODE_HOLDS_VALUE(node))
-    return json_node_get_value_type(node) != G_TYPE_DOUBLE ||
-           std::fabs(json_node_get_double(node)) <= kMaxFreeFormNumber;
+/// Why the number in `node` could not be written back and read again, or "".
+/// json-glib 1.6 writes some whole numbers, 1e20 for one, as `1e+20.0`,
+/// which its own parser refuses.
+std::string unwritable_number(JsonNode *node) {
+  const double v = json_node_get_double(node);
+  if (!(std::fabs(v) <= kMaxFreeFormNumber)) return "a number beyond ±1e300";
+  const std::string text = node_text(node);
+  GObjectPtr<JsonParser> parser(json_parser_new());
+  if (!json_parser_load_from_data(parser.get(), text.c_str(), -1, nullptr))
+    return "the number " + text + ", which json-glib cannot read back as it writes it";
+  return "";
+}
+
+/// Why `node` could not be written back as JSON and read again, or "" when
+/// it can: a number as above, or a string or key that is not UTF-8 (json-glib
+/// decodes an unpaired "\udc00" escape into such bytes). The depth is bounded
+/// by check_limits().
+std::string unwritable(JsonNode *node) {
+  if (JSON_NODE_HOLDS_VALUE(node)) {
+    const GType type = json_node_get_value_type(node);
+    if (type == G_TYPE_DOUBLE) return unwritable_number(node);
+    if (type == G_TYPE_STRING && !g_utf8_validate(json_node_get_string(node), -1, nullptr))
+      return "a string that is not UTF-8";
+    return "";
+  }
+  std::string problem;
   if (JSON_NODE_HOLDS_OBJECT(node)) {
-    bool ok = true;
-    json_object_foreach_member(json_node_get_object(node),
-                               [](JsonObject *, const gchar *, JsonNode *member, gpointer data) {
-                                 *static_cast<bool *>(data) = *static_cast<bool *>(data) && all_in_range(member);
-                               }, &ok);
-    return ok;
-  }
-  if (JSON_NODE_HOLDS_ARRAY(node)) {
+    JsonObjectIter iter;
+    json_object_iter_init(&iter, json_node_get_object(node));
+    const gchar *key;
+    JsonNode *member;
+    while (problem.empty() && json_object_iter_next(&iter, &key, &member))
+      problem = g_utf8_validate(key, -1, nullptr) ? unwritable(member) : "a key that is not UTF-8";
+  } else if (JSON_NODE_HOLDS_ARRAY(node)) {
     JsonArray *array = json_node_get_array(node);
-    for (guint i = 0; i < json_array_get_length(array); ++i)
-      if (!all_in_range(json_array_get_element(array, i))) return false;
+    for (guint i = 0; problem.empty() && i < json_array_get_length(array); ++i)
+      problem = unwritable(json_array_get_element(array, i));
   }
-  return true;
+  return problem;
 }
 
 /// Serialized text of an optional free-form object member ("{}" if absent).
 std::string object_text(const Reader &r, const char *key) {
   JsonNode *node = r.object(key);
   if (node == nullptr) return "{}";
-  if (!all_in_range(node)) r.fail("\"" + r.name(key) + "\" holds a number beyond ±1e300");
-  gchar *s = json_to_string(node, FALSE);
-  std::string result = s;
-  g_free(s);
-  return result;
+  const std::string problem = unwritable(node);
+  if (!problem.empty()) r.fail("\"" + r.name(key) + "\" holds " + problem);
+  return node_text(node);
 }
 
 /// Refuses text that json-glib should not see: over kMaxMetadataBytes, or

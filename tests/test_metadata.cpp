@@ -294,6 +294,27 @@ TEST(Metadata, NumbersBeyond1e300AreRefusedInFreeFormObjects) {
   EXPECT_EQ(parse_model_info(colorize::serialize_model_info(info), kOrigin).training_json, info.training_json);
 }
 
+// json-glib 1.6 writes 1e20 as `1e+20.0` and decodes an unpaired "\udc00"
+// into bytes that are not UTF-8; it reads neither back from its own text.
+TEST(Metadata, ValuesThatCannotBeWrittenBackAreRefused) {
+  const std::pair<const char *, const char *> cases[] = {
+      {R"({"images": 1e20})", "holds the number 1e+20.0, which json-glib cannot read back"},
+      {R"({"x": [1, {"y": -1e100}]})", "holds the number -1e+100.0, which json-glib cannot read back"},
+      {R"({"x": "a\udc00b"})", "holds a string that is not UTF-8"},
+      {R"({"x": {"a\udc00b": 1}})", "holds a key that is not UTF-8"}};
+  for (const char *key : {"training", "architecture"})
+    for (const auto &[value, problem] : cases) {
+      const std::string message = error_for(to_json(with(valid_members(), key, value)));
+      EXPECT_NE(message.find(std::string("\"") + key + "\" " + problem), std::string::npos) << message;
+    }
+  EXPECT_NE(error_for(to_json(with(valid_members(), "name", R"("a\udc00b")"))).find("\"name\" is not UTF-8 text"),
+            std::string::npos);
+  // Nearby values that json-glib writes in a form it reads are kept.
+  const ModelInfo info = parse_model_info(
+      to_json(with(valid_members(), "training", R"({"n": [1.5e22, 1e16, 1e23], "s": "\ud83d\ude00 é"})")), kOrigin);
+  EXPECT_EQ(parse_model_info(colorize::serialize_model_info(info), kOrigin).training_json, info.training_json);
+}
+
 TEST(Metadata, InvalidJsonIsRejected) {
   EXPECT_NE(error_for("{\"format_version\": 1,").find(
                 std::string(kOrigin) + ": colorize.json: not valid JSON"),
