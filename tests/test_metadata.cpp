@@ -1,4 +1,5 @@
 // colorize.json parsing, validation and writing.
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -294,8 +295,28 @@ TEST(Metadata, NumbersBeyond1e300AreRefusedInFreeFormObjects) {
   EXPECT_EQ(parse_model_info(colorize::serialize_model_info(info), kOrigin).training_json, info.training_json);
 }
 
+/// Loads `text`: either it is refused with a message holding one of
+/// `expected`, or what is loaded is written and read back unchanged.
+void expect_refused_or_kept(const std::string &text, std::initializer_list<std::string> expected) {
+  ModelInfo info;
+  try {
+    info = parse_model_info(text, kOrigin);
+  } catch (const ModelError &e) {
+    const std::string message = e.what();
+    bool named = false;
+    for (const std::string &problem : expected) named = named || message.find(problem) != std::string::npos;
+    EXPECT_TRUE(named) << message;
+    return;
+  }
+  const ModelInfo again = parse_model_info(colorize::serialize_model_info(info), kOrigin);
+  EXPECT_EQ(again.training_json, info.training_json);
+  EXPECT_EQ(again.architecture_json, info.architecture_json);
+  EXPECT_EQ(again.name, info.name);
+}
+
 // json-glib 1.6 writes 1e20 as `1e+20.0` and decodes an unpaired "\udc00"
-// into bytes that are not UTF-8; it reads neither back from its own text.
+// into bytes that are not UTF-8, and reads neither back from its own text;
+// json-glib 1.10 writes the first correctly and refuses the second as input.
 TEST(Metadata, ValuesThatCannotBeWrittenBackAreRefused) {
   const std::pair<const char *, const char *> cases[] = {
       {R"({"images": 1e20})", "holds the number 1e+20.0, which json-glib cannot read back"},
@@ -303,12 +324,11 @@ TEST(Metadata, ValuesThatCannotBeWrittenBackAreRefused) {
       {R"({"x": "a\udc00b"})", "holds a string that is not UTF-8"},
       {R"({"x": {"a\udc00b": 1}})", "holds a key that is not UTF-8"}};
   for (const char *key : {"training", "architecture"})
-    for (const auto &[value, problem] : cases) {
-      const std::string message = error_for(to_json(with(valid_members(), key, value)));
-      EXPECT_NE(message.find(std::string("\"") + key + "\" " + problem), std::string::npos) << message;
-    }
-  EXPECT_NE(error_for(to_json(with(valid_members(), "name", R"("a\udc00b")"))).find("\"name\" is not UTF-8 text"),
-            std::string::npos);
+    for (const auto &[value, problem] : cases)
+      expect_refused_or_kept(to_json(with(valid_members(), key, value)),
+                             {std::string("\"") + key + "\" " + problem, "colorize.json: not valid JSON"});
+  expect_refused_or_kept(to_json(with(valid_members(), "name", R"("a\udc00b")")),
+                         {"\"name\" is not UTF-8 text", "colorize.json: not valid JSON"});
   // Nearby values that json-glib writes in a form it reads are kept.
   const ModelInfo info = parse_model_info(
       to_json(with(valid_members(), "training", R"({"n": [1.5e22, 1e16, 1e23], "s": "\ud83d\ude00 é"})")), kOrigin);
