@@ -66,7 +66,7 @@ class Reader {
     if (type == G_TYPE_DOUBLE) {
       const double v = json_node_get_double(node);
       if (std::floor(v) != v)
-        fail("\"" + name(key) + "\" must be a whole number, got " + text(node));
+        fail("\"" + name(key) + "\" must be a whole number, got " + node_text(node));
       if (std::fabs(v) > std::numeric_limits<int>::max())
         fail("\"" + name(key) + "\" is out of range");
       return static_cast<int>(v);
@@ -117,14 +117,12 @@ class Reader {
     return JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
   }
 
-  static std::string text(JsonNode *node) { return node_text(node); }
-
   static std::string describe(JsonNode *node) {
     if (JSON_NODE_HOLDS_NULL(node)) return "null";
     if (JSON_NODE_HOLDS_OBJECT(node)) return "an object";
     if (JSON_NODE_HOLDS_ARRAY(node)) return "an array";
-    if (value_type(node) == G_TYPE_STRING) return "the string " + text(node);
-    return text(node);
+    if (value_type(node) == G_TYPE_STRING) return "the string " + node_text(node);
+    return node_text(node);
   }
 
   JsonObject *object_;
@@ -144,27 +142,27 @@ ColorSpace parse_color_space(const Reader &r) {
 /// scanner cannot read back what it writes for numbers close to DBL_MAX.
 constexpr double kMaxFreeFormNumber = 1e300;
 
-/// Why the number in `node` could not be written back and read again, or "".
-/// json-glib 1.6 writes some whole numbers, 1e20 for one, as `1e+20.0`,
-/// which its own parser refuses.
-std::string unwritable_number(JsonNode *node) {
-  const double v = json_node_get_double(node);
-  if (!(std::fabs(v) <= kMaxFreeFormNumber)) return "a number beyond ±1e300";
-  const std::string text = node_text(node);
+/// True when json-glib parses `text`.
+bool reads_back(const std::string &text) {
   GObjectPtr<JsonParser> parser(json_parser_new());
-  if (!json_parser_load_from_data(parser.get(), text.c_str(), -1, nullptr))
-    return "the number " + text + ", which json-glib cannot read back as it writes it";
-  return "";
+  return json_parser_load_from_data(parser.get(), text.c_str(), -1, nullptr);
 }
 
 /// Why `node` could not be written back as JSON and read again, or "" when
-/// it can: a number as above, or a string or key that is not UTF-8 (json-glib
-/// decodes an unpaired "\udc00" escape into such bytes). The depth is bounded
+/// it can: a number beyond ±kMaxFreeFormNumber, a string or key that is
+/// not UTF-8 (json-glib decodes an unpaired "\udc00" escape into such
+/// bytes) or, when `each_number`, a number whose own text json-glib does
+/// not read (json-glib 1.6 writes 1e20 as `1e+20.0`). The depth is bounded
 /// by check_limits().
-std::string unwritable(JsonNode *node) {
+std::string unwritable(JsonNode *node, bool each_number) {
   if (JSON_NODE_HOLDS_VALUE(node)) {
     const GType type = json_node_get_value_type(node);
-    if (type == G_TYPE_DOUBLE) return unwritable_number(node);
+    if (type == G_TYPE_DOUBLE) {
+      if (!(std::fabs(json_node_get_double(node)) <= kMaxFreeFormNumber)) return "a number beyond ±1e300";
+      if (!each_number) return "";
+      const std::string text = node_text(node);
+      return reads_back(text) ? "" : "the number " + text + ", which json-glib cannot read back as it writes it";
+    }
     if (type == G_TYPE_STRING && !g_utf8_validate(json_node_get_string(node), -1, nullptr))
       return "a string that is not UTF-8";
     return "";
@@ -176,22 +174,29 @@ std::string unwritable(JsonNode *node) {
     const gchar *key;
     JsonNode *member;
     while (problem.empty() && json_object_iter_next(&iter, &key, &member))
-      problem = g_utf8_validate(key, -1, nullptr) ? unwritable(member) : "a key that is not UTF-8";
+      problem = g_utf8_validate(key, -1, nullptr) ? unwritable(member, each_number) : "a key that is not UTF-8";
   } else if (JSON_NODE_HOLDS_ARRAY(node)) {
     JsonArray *array = json_node_get_array(node);
     for (guint i = 0; problem.empty() && i < json_array_get_length(array); ++i)
-      problem = unwritable(json_array_get_element(array, i));
+      problem = unwritable(json_array_get_element(array, i), each_number);
   }
   return problem;
 }
 
 /// Serialized text of an optional free-form object member ("{}" if absent).
+/// The text is read back once; only when that fails is each number's own
+/// text tried, to name the one at fault.
 std::string object_text(const Reader &r, const char *key) {
   JsonNode *node = r.object(key);
   if (node == nullptr) return "{}";
-  const std::string problem = unwritable(node);
+  std::string problem = unwritable(node, false);
+  const std::string text = problem.empty() ? node_text(node) : "";
+  if (problem.empty() && !reads_back(text)) {
+    problem = unwritable(node, true);
+    if (problem.empty()) problem = "a value json-glib cannot read back as it writes it";
+  }
   if (!problem.empty()) r.fail("\"" + r.name(key) + "\" holds " + problem);
-  return node_text(node);
+  return text;
 }
 
 /// Refuses text that json-glib should not see: over kMaxMetadataBytes, or
