@@ -18,6 +18,14 @@ void check_image(const cv::Mat &image);
 /// Any supported image -> CV_32FC3 in [0,1] (gray replicated, alpha dropped).
 cv::Mat to_float_rgb(const cv::Mat &image);
 
+/// Channel 0 of a row of OpenCV 8-bit Lab (`lab8`: 3 * width bytes): the
+/// CIE lightness (L * 255 / 100, rounded) of a row of 8-bit pixels with
+/// 1-4 channels (gray, gray + alpha, RGB or BGR, with or without alpha).
+/// Channels 1 and 2 are left as they are. Defined in lightness.cpp.
+void lightness_8u(const uchar *src, int channels, ChannelOrder order, uchar *lab8, int width);
+/// Builds lightness_8u's tables now (they are built on first use otherwise).
+void prepare_lightness_table();
+
 // Gamut handling (the pipeline keeps L, so colours must not clip).
 
 /// Writes one row of a,b (`ab`: 2 * width floats, Lab units) into channels

@@ -7,7 +7,8 @@
 // separable bicubic at positions computed from absolute coordinates
 // (AbUpsampler), so any cut into strips or chunks gives bit-identical output.
 //
-// 8-bit images take OpenCV's table-driven 8-bit Lab conversions (fast);
+// 8-bit images work in OpenCV's 8-bit Lab: L computed alone by tables
+// (lightness.cpp), back to RGB by OpenCV's table-driven conversion (fast);
 // 16-bit and float images (and 8-bit with `refine`) the float ones, with L
 // taken from CIE Luv (see luminance()). Colours are kept inside the sRGB
 // gamut (color.cpp: chroma limit table, then a bisection repair), because
@@ -61,9 +62,11 @@ cv::Mat resize_axes(const cv::Mat &src, cv::Size dsize) {
 }
 
 struct Conversion {
+  ChannelOrder order;
   int to_lab, to_luv, from_lab;
   explicit Conversion(ChannelOrder order)
-      : to_lab(order == ChannelOrder::Bgr ? cv::COLOR_BGR2Lab
+      : order(order),
+        to_lab(order == ChannelOrder::Bgr ? cv::COLOR_BGR2Lab
                                           : cv::COLOR_RGB2Lab),
         to_luv(detail::to_luv_code(order)),
         from_lab(order == ChannelOrder::Bgr ? cv::COLOR_Lab2BGR
@@ -170,21 +173,15 @@ void write_out(const cv::Mat &rgb, const cv::Mat &src, int alpha_channel,
 void apply_chunk_8u(const Job &job, const cv::Mat &src, int r0, cv::Mat &dst) {
   // Per-thread buffers: every chunk of a picture has the same size, so
   // after the first chunk nothing is allocated.
-  thread_local cv::Mat lab8, rgb8, gray3;
+  thread_local cv::Mat lab8, rgb8;
   thread_local std::vector<float> ab;
-  if (src.channels() >= 3) {
-    cv::cvtColor(src, lab8, job.conv.to_lab);  // alpha, if any, is ignored
-  } else {
-    gray3.create(src.size(), CV_8UC3);
-    const int from_to[] = {0, 0, 0, 1, 0, 2};
-    cv::mixChannels(&src, 1, &gray3, 1, from_to, 3);
-    cv::cvtColor(gray3, lab8, job.conv.to_lab);
-  }
-
+  lab8.create(src.size(), CV_8UC3);
   ab.resize(2 * size_t(src.cols));
   for (int r = 0; r < src.rows; ++r) {
+    uchar *q = lab8.ptr<uchar>(r);
+    detail::lightness_8u(src.ptr<uchar>(r), src.channels(), job.conv.order, q, src.cols);
     job.ab.row(r0 + r, ab.data());
-    detail::pack_ab_8u(ab.data(), lab8.ptr<uchar>(r), src.cols);
+    detail::pack_ab_8u(ab.data(), q, src.cols);
   }
 
   // The input has been read in full: now `dst` may be written even if it
@@ -385,6 +382,7 @@ void apply(const AbMap &map, const cv::Mat &in, int y0, cv::Mat &out,
   // OpenCV sets up its Lab tables on first use without a lock: do it here,
   // on one thread, before the chunks convert in parallel.
   prepare_color_tables();
+  detail::prepare_lightness_table();
   const AbUpsampler upsampler(map, y0, src.rows, options.strength);
   const Job job{upsampler, Conversion(options.order), has_alpha ? cn - 1 : -1,
                 double(src.cols) / map.ab.cols};

@@ -1,4 +1,5 @@
-// Colour conversion and network normalisation (core/color.cpp).
+// Colour conversion and network normalisation (core/color.cpp), and the
+// 8-bit lightness of the pipeline's 8-bit path (core/lightness.cpp).
 #include <algorithm>
 #include <cmath>
 #include <thread>
@@ -9,6 +10,7 @@
 
 #include "colorize/color.h"
 #include "colorize/error.h"
+#include "color_internal.h"
 
 namespace colorize {
 namespace {
@@ -151,6 +153,71 @@ TEST(Luminance, GrayAndGrayAlpha) {
               100.0, 0.01);
   EXPECT_NEAR(luminance(cv::Mat(1, 1, CV_16UC1, cv::Scalar(0))).at<float>(0),
               0.0, 0.01);
+}
+
+/// lightness_8u's L (channel 0 of 8-bit Lab, L * 255 / 100) of a row.
+cv::Mat lightness_row(const cv::Mat &row, ChannelOrder order = ChannelOrder::Rgb) {
+  cv::Mat lab8(row.size(), CV_8UC3, cv::Scalar(1, 2, 3));
+  detail::lightness_8u(row.ptr<uchar>(), row.channels(), order, lab8.ptr<uchar>(), row.cols);
+  cv::Mat L;
+  cv::extractChannel(lab8, L, 0);
+  return L;
+}
+
+TEST(Lightness8u, EveryRgbColourIsCieLightnessRounded) {
+  // All 2^24 colours, one red level per row: within 0.55 of an 8-bit L step
+  // of the accurate L (rounding is 0.5), 0.25 on average.
+  cv::Mat row(1, 256 * 256, CV_8UC3);
+  double worst = 0, sum = 0;
+  for (int r = 0; r < 256; ++r) {
+    for (int i = 0; i < row.cols; ++i) row.at<cv::Vec3b>(i) = cv::Vec3b(uchar(r), uchar(i >> 8), uchar(i));
+    const cv::Mat got = lightness_row(row);
+    const cv::Mat want = luminance(row) * (255.0 / 100.0);
+    for (int i = 0; i < row.cols; ++i) {
+      const double e = std::abs(got.at<uchar>(i) - want.at<float>(i));
+      worst = std::max(worst, e);
+      sum += e;
+    }
+  }
+  EXPECT_LE(worst, 0.55);
+  EXPECT_NEAR(sum / (256.0 * 256 * 256), 0.25, 0.01);
+}
+
+TEST(Lightness8u, OnlyChannelZeroIsWritten) {
+  const cv::Mat row(1, 5, CV_8UC3, cv::Scalar(255, 255, 255));
+  cv::Mat lab8(row.size(), CV_8UC3, cv::Scalar(7, 8, 9));
+  detail::lightness_8u(row.ptr<uchar>(), 3, ChannelOrder::Rgb, lab8.ptr<uchar>(), row.cols);
+  for (int i = 0; i < row.cols; ++i) EXPECT_EQ(lab8.at<cv::Vec3b>(i), cv::Vec3b(255, 8, 9));
+}
+
+TEST(Lightness8u, GrayAlphaAndChannelOrderAgree) {
+  cv::Mat rgb(1, 4096, CV_8UC3);
+  cv::RNG(11).fill(rgb, cv::RNG::UNIFORM, 0, 256);
+  const cv::Mat L = lightness_row(rgb);
+
+  cv::Mat bgr, rgba, bgra;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  cv::cvtColor(rgb, rgba, cv::COLOR_RGB2RGBA);
+  for (int i = 0; i < rgba.cols; ++i) rgba.at<cv::Vec4b>(i)[3] = uchar(i * 13);
+  cv::cvtColor(rgba, bgra, cv::COLOR_RGBA2BGRA);
+  EXPECT_EQ(cv::norm(L, lightness_row(bgr, ChannelOrder::Bgr), cv::NORM_INF), 0);
+  EXPECT_EQ(cv::norm(L, lightness_row(rgba), cv::NORM_INF), 0);
+  EXPECT_EQ(cv::norm(L, lightness_row(bgra, ChannelOrder::Bgr), cv::NORM_INF), 0);
+  EXPECT_GT(cv::norm(L, lightness_row(bgr, ChannelOrder::Rgb), cv::NORM_INF), 1)
+      << "order must matter for colour pixels";
+
+  // A gray pixel has the same L stored as gray, gray + alpha or RGB.
+  cv::Mat gray(1, 256, CV_8UC1), gray3, gray_alpha(1, 256, CV_8UC2);
+  for (int v = 0; v < 256; ++v) {
+    gray.at<uchar>(v) = uchar(v);
+    gray_alpha.at<cv::Vec2b>(v) = cv::Vec2b(uchar(v), uchar(255 - v));
+  }
+  cv::cvtColor(gray, gray3, cv::COLOR_GRAY2RGB);
+  const cv::Mat Lg = lightness_row(gray);
+  EXPECT_EQ(cv::norm(Lg, lightness_row(gray3), cv::NORM_INF), 0);
+  EXPECT_EQ(cv::norm(Lg, lightness_row(gray_alpha), cv::NORM_INF), 0);
+  EXPECT_EQ(Lg.at<uchar>(0), 0);
+  EXPECT_EQ(Lg.at<uchar>(255), 255);
 }
 
 TEST(Luminance, BadImagesAreRejected) {
