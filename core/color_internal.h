@@ -23,8 +23,6 @@ cv::Mat to_float_rgb(const cv::Mat &image);
 /// 1-4 channels (gray, gray + alpha, RGB or BGR, with or without alpha).
 /// Channels 1 and 2 are left as they are. Defined in lightness.cpp.
 void lightness_8u(const uchar *src, int channels, ChannelOrder order, uchar *lab8, int width);
-/// Builds lightness_8u's tables now (they are built on first use otherwise).
-void prepare_lightness_table();
 
 // Gamut handling (the pipeline keeps L, so colours must not clip).
 

@@ -63,8 +63,6 @@ const LightnessTables &tables() {
 
 }  // namespace
 
-void prepare_lightness_table() { tables(); }
-
 void lightness_8u(const uchar *src, int channels, ChannelOrder order, uchar *lab8, int width) {
   const LightnessTables &t = tables();
   if (channels <= 2) {  // gray, gray + alpha

@@ -11,7 +11,7 @@
 // (lightness.cpp), back to RGB by OpenCV's table-driven conversion (fast);
 // 16-bit and float images (and 8-bit with `refine`) the float ones, with L
 // taken from CIE Luv (see luminance()). Colours are kept inside the sRGB
-// gamut (color.cpp: chroma limit table, then a bisection repair), because
+// gamut (gamut.cpp: chroma limit table, then a bisection repair), because
 // clipping in RGB would change L.
 //
 // Known limit: `refine` (guided filter) only sees the rows of the strip it
@@ -382,7 +382,6 @@ void apply(const AbMap &map, const cv::Mat &in, int y0, cv::Mat &out,
   // OpenCV sets up its Lab tables on first use without a lock: do it here,
   // on one thread, before the chunks convert in parallel.
   prepare_color_tables();
-  detail::prepare_lightness_table();
   const AbUpsampler upsampler(map, y0, src.rows, options.strength);
   const Job job{upsampler, Conversion(options.order), has_alpha ? cn - 1 : -1,
                 double(src.cols) / map.ab.cols};
