@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "colorize/color.h"
 #include "colorize/error.h"
 
 namespace colorize {
@@ -32,6 +33,9 @@ void run(const Model &model, ImageSource &source, RowSink &sink, RunOptions opti
   auto t0 = Clock::now();
   cv::Mat reduced = source.read_reduced(plan);
   t.reduced_read += seconds_since(t0);
+  // The colour tables apply() needs (about 0.1 s, once per process), built
+  // while the model may still be loading rather than after its pass.
+  prepare_color_tables();
 
   tell(RunStage::ModelPass);
   t0 = Clock::now();
