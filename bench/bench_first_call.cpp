@@ -1,6 +1,7 @@
-// First forward at each new input shape, per model file and executor mode
-// (core's default, the simple executor, against LibTorch's profiling
-// executor that re-optimises for every shape), all in one process.
+// First forward at each new input shape, per model file and load mode
+// (core's default, the simple executor; the same with stride-2 transposed
+// convolutions left whole; LibTorch's profiling executor that re-optimises
+// for every shape), all in one process.
 // Usage: bench-first-call [--threads N] [--rounds N] [--python-unet SCRIPT DIR] MODEL.pt...
 // --python-unet writes the standard Pix2Pix U-Net twice into DIR: built by
 // colorize-train's code (unet-standard.pt), and written with torch.nn in
@@ -50,10 +51,18 @@ double time_forward(const colorize::Model &model, int rows, int cols) {
 /// 2m x m and 2m x 3m, and a second call at m x 2m.
 using Times = std::array<double, 5>;
 
-Times time_model(const std::string &path, bool per_shape, int threads) {
+/// How a round loads each model: core's default, then each alternative.
+enum class Mode { Simple, Unsplit, PerShape };
+constexpr Mode kModes[] = {Mode::Simple, Mode::Unsplit, Mode::PerShape};
+const char *name(Mode mode) {
+  return mode == Mode::Simple ? "simple" : mode == Mode::Unsplit ? "unsplit" : "per-shape";
+}
+
+Times time_model(const std::string &path, Mode mode, int threads) {
   colorize::LoadOptions options;
   options.device = colorize::Device::Cpu;
-  options.optimize_per_shape = per_shape;
+  options.optimize_per_shape = mode == Mode::PerShape;
+  options.split_transposed_convolutions = mode != Mode::Unsplit;
   colorize::set_cpu_threads(threads);
   const auto t0 = Clock::now();
   const colorize::Model model = colorize::Model::load(path, options);
@@ -64,8 +73,7 @@ Times time_model(const std::string &path, bool per_shape, int threads) {
   const double c = time_forward(model, 2 * m, 3 * m);
   const double again = time_forward(model, m, 2 * m);
   const Times t{load, a, b, c, again};
-  std::printf("%-44s %-10s %8.0f %10.0f %10.0f %10.0f %10.0f\n", path.c_str(), per_shape ? "per-shape" : "simple", load,
-              a, b, c, again);
+  std::printf("%-44s %-10s %8.0f %10.0f %10.0f %10.0f %10.0f\n", path.c_str(), name(mode), load, a, b, c, again);
   return t;
 }
 
@@ -112,7 +120,7 @@ double largest_difference(const std::string &a, const std::string &b) {
 }
 
 void print_header() {
-  std::printf("%-44s %-10s %8s %10s %10s %10s %10s   (ms)\n", "model", "executor", "load", "m x 2m", "2m x m",
+  std::printf("%-44s %-10s %8s %10s %10s %10s %10s   (ms)\n", "model", "mode", "load", "m x 2m", "2m x m",
               "2m x 3m", "m x 2m again");
 }
 
@@ -144,28 +152,28 @@ int main(int argc, char **argv) {
                    "usage: bench-first-call [--threads N] [--rounds N] [--python-unet SCRIPT DIR] MODEL.pt...\n");
       return 2;
     }
-    // Each round loads every model afresh, under both executors (simple
+    // Each round loads every model afresh, in every mode (core's default
     // first: each load is a new module, so the modes share no optimised
     // graphs). Every other round takes the models in reverse order: a model
     // that runs after another finds the process and its caches warm.
-    std::map<std::pair<std::string, bool>, std::vector<Times>> runs;
+    std::map<std::pair<std::string, Mode>, std::vector<Times>> runs;
     print_header();
     for (int r = 0; r < rounds; ++r) {
       std::vector<std::string> order = models;
       if (r % 2) std::reverse(order.begin(), order.end());
-      for (bool per_shape : {false, true})
-        for (const auto &path : order) runs[{path, per_shape}].push_back(time_model(path, per_shape, threads));
+      for (Mode mode : kModes)
+        for (const auto &path : order) runs[{path, mode}].push_back(time_model(path, mode, threads));
     }
     std::printf("\nmedian of %d rounds:\n", rounds);
     print_header();
-    for (bool per_shape : {false, true})
+    for (Mode mode : kModes)
       for (const auto &path : models) {
-        const Times t = median(runs[{path, per_shape}]);
-        std::printf("%-44s %-10s %8.0f %10.0f %10.0f %10.0f %10.0f\n", path.c_str(), per_shape ? "per-shape" : "simple",
-                    t[0], t[1], t[2], t[3], t[4]);
+        const Times t = median(runs[{path, mode}]);
+        std::printf("%-44s %-10s %8.0f %10.0f %10.0f %10.0f %10.0f\n", path.c_str(), name(mode), t[0], t[1], t[2],
+                    t[3], t[4]);
       }
     for (const auto &[a, b] : same) {
-      const Times ta = median(runs[{a, false}]), tb = median(runs[{b, false}]);
+      const Times ta = median(runs[{a, Mode::Simple}]), tb = median(runs[{b, Mode::Simple}]);
       std::printf("%s / %s, simple executor, first calls: %.2fx %.2fx %.2fx\n", b.c_str(), a.c_str(), tb[1] / ta[1],
                   tb[2] / ta[2], tb[3] / ta[3]);
       std::printf("outputs differ by at most %.2g\n", largest_difference(a, b));

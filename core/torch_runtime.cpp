@@ -1,6 +1,6 @@
 // libcolorize-torch's runtime (runtime.h): model loading and the raw
-// network call. With model_guard.cpp and torch_huge_pages.cpp, the only
-// files of core that include LibTorch.
+// network call. With model_guard.cpp, torch_huge_pages.cpp and
+// transposed_conv.cpp, the only files of core that include LibTorch.
 #include "colorize/torch_device.h"
 
 #include <algorithm>
@@ -20,6 +20,7 @@
 #include "model_guard.h"
 #include "runtime.h"
 #include "torch_huge_pages.h"
+#include "transposed_conv.h"
 
 namespace colorize {
 namespace {
@@ -271,6 +272,8 @@ void prepare(torch::jit::Module &module, const std::string &path, const torch::D
   } catch (const c10::Error &e) {
     throw ModelError(path + ": cannot move the model to " + device.str() + ": " + short_reason(e));
   }
+  if (device.is_cpu() && options.split_transposed_convolutions && detail::split_is_faster())
+    detail::split_transposed_convolutions(module);
 }
 
 class TorchRuntime final : public detail::Runtime {
