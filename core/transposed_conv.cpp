@@ -30,17 +30,14 @@ const c10::Symbol kTransposed = c10::Symbol::fromQualString("aten::conv_transpos
 const c10::Symbol kSplit = c10::Symbol::fromQualString("colorize::conv_transpose2d_phases");
 constexpr int64_t kMinSplitChannels = 16;  // oneDNN's block of output channels
 
-/// weight [Cin, Cout, 4, 4] -> phases [2, 2, Cout, Cin, 2, 2]. Output row
-/// 2i + a is the sum over input rows i - 1 + a + r (r = 0, 1) with kernel
-/// row 3 - a - 2r, and the same for columns: phases[a][b] is that 2x2
-/// kernel, as conv2d wants it. A loop over the floats: ATen's copy through
-/// a permuted view takes 5-8 times as long for these sizes.
-at::Tensor to_phases(const at::Tensor &weight) {
-  const at::Tensor w = weight.contiguous();
-  const int64_t in = w.size(0), out = w.size(1), phase_size = out * in * 4;
-  at::Tensor phases = at::empty({2, 2, out, in, 2, 2}, w.options());
-  const float *src = w.data_ptr<float>();
-  float *dst = phases.data_ptr<float>();
+/// weight [Cin, Cout, 4, 4] (contiguous) -> phases [2, 2, Cout, Cin, 2, 2]
+/// at `dst`. Output row 2i + a is the sum over input rows i - 1 + a + r
+/// (r = 0, 1) with kernel row 3 - a - 2r, and the same for columns:
+/// phases[a][b] is that 2x2 kernel, as conv2d wants it. A loop over the
+/// floats: ATen's copy through a permuted view takes 5-8 times as long.
+void write_phases(const at::Tensor &weight, float *dst) {
+  const int64_t in = weight.size(0), out = weight.size(1), phase_size = out * in * 4;
+  const float *src = weight.data_ptr<float>();
   at::parallel_for(0, out, 1, [&](int64_t first, int64_t last) {
     for (int64_t o = first; o < last; ++o)
       for (int64_t i = 0; i < in; ++i) {
@@ -53,10 +50,32 @@ at::Tensor to_phases(const at::Tensor &weight) {
           }
       }
   });
-  return phases;
 }
 
-/// The inverse of to_phases().
+/// Reorders weights into their phase kernels in their own memory, through
+/// one scratch copy reused from weight to weight: fresh memory would cost
+/// the kernel's zeroing of every page, more than the copy.
+class PhaseReorder {
+ public:
+  at::Tensor operator()(const at::Tensor &weight) {
+    const int64_t in = weight.size(0), out = weight.size(1);
+    if (!weight.is_contiguous()) {
+      at::Tensor phases = at::empty({2, 2, out, in, 2, 2}, weight.options());
+      write_phases(weight.contiguous(), phases.data_ptr<float>());
+      return phases;
+    }
+    if (!scratch_.defined() || scratch_.numel() < weight.numel())
+      scratch_ = at::empty({weight.numel()}, weight.options());
+    const at::Tensor copy = scratch_.narrow(0, 0, weight.numel()).view(weight.sizes()).copy_(weight);
+    write_phases(copy, weight.data_ptr<float>());
+    return weight.view({2, 2, out, in, 2, 2});
+  }
+
+ private:
+  at::Tensor scratch_;
+};
+
+/// The inverse of write_phases().
 at::Tensor from_phases(const at::Tensor &phases) {
   return phases.permute({3, 2, 4, 0, 5, 1}).reshape({phases.size(3), phases.size(2), 4, 4}).flip({2, 3});
 }
@@ -228,6 +247,7 @@ int split_transposed_convolutions(torch::jit::Module &module) {
   {
     // A weight shared by several modules is reordered once.
     at::NoGradGuard no_grad;
+    PhaseReorder to_phases;
     std::map<const void *, at::Tensor> reordered;
     for (torch::jit::Module sub : module.modules())
       for (const auto &[type, name] : weights) {
