@@ -54,12 +54,15 @@ void write_phases(const at::Tensor &weight, float *dst) {
 
 /// Reorders weights into their phase kernels in their own memory, through
 /// one scratch copy reused from weight to weight: fresh memory would cost
-/// the kernel's zeroing of every page, more than the copy.
+/// the kernel's zeroing of every page, more than the copy. A weight whose
+/// memory other tensors of the module also use (`shared`) gets new memory.
 class PhaseReorder {
  public:
+  explicit PhaseReorder(std::set<const void *> shared) : shared_(std::move(shared)) {}
+
   at::Tensor operator()(const at::Tensor &weight) {
     const int64_t in = weight.size(0), out = weight.size(1);
-    if (!weight.is_contiguous()) {
+    if (!weight.is_contiguous() || shared_.count(weight.storage().unsafeGetStorageImpl())) {
       at::Tensor phases = at::empty({2, 2, out, in, 2, 2}, weight.options());
       write_phases(weight.contiguous(), phases.data_ptr<float>());
       return phases;
@@ -72,6 +75,7 @@ class PhaseReorder {
   }
 
  private:
+  std::set<const void *> shared_;  // storages
   at::Tensor scratch_;
 };
 
@@ -214,6 +218,21 @@ bool splittable_weight(const c10::IValue &value) {
          w.numel() <= kMaxSplitWeights && w.scalar_type() == at::kFloat && w.device().is_cpu();
 }
 
+/// The storages of the tensor attributes of `module` and its submodules
+/// other than `weights`.
+std::set<const void *> storages_of_other_tensors(const torch::jit::Module &module, const std::set<Attribute> &weights) {
+  std::set<const void *> storages;
+  for (const torch::jit::Module &sub : module.modules()) {
+    const c10::ClassTypePtr type = sub.type();
+    for (size_t i = 0; i < type->numAttributes(); ++i) {
+      const c10::IValue value = sub._ivalue()->getSlot(i);
+      if (value.isTensor() && value.toTensor().has_storage() && !weights.count({type.get(), type->getAttributeName(i)}))
+        storages.insert(value.toTensor().storage().unsafeGetStorageImpl());
+    }
+  }
+  return storages;
+}
+
 /// Replaces the call `n` by colorize::conv_transpose2d_phases with the same
 /// arguments.
 void replace_call(Graph &graph, Node *n) {
@@ -247,7 +266,7 @@ int split_transposed_convolutions(torch::jit::Module &module) {
   {
     // A weight shared by several modules is reordered once.
     at::NoGradGuard no_grad;
-    PhaseReorder to_phases;
+    PhaseReorder to_phases(storages_of_other_tensors(module, weights));
     std::map<const void *, at::Tensor> reordered;
     for (torch::jit::Module sub : module.modules())
       for (const auto &[type, name] : weights) {

@@ -24,12 +24,14 @@ using colorize::testing::write_model;
 namespace {
 
 /// A module with one weight [in, out, 4, 4] and a bias, whose forward is
-/// `body` (over x, s and the attributes).
-torch::jit::Module module_with(int64_t in, int64_t out, const std::string &body) {
+/// `body` (over x, s and the attributes); with `alias`, also a buffer
+/// "alias" that is the weight tensor itself.
+torch::jit::Module module_with(int64_t in, int64_t out, const std::string &body, bool alias = false) {
   torch::jit::Module m("__torch__.Up");
   m.register_attribute("training", c10::BoolType::get(), false);
   m.register_parameter("weight", torch::randn({in, out, 4, 4}) * 0.1, false);
   m.register_parameter("bias", torch::randn({out}), false);
+  if (alias) m.register_buffer("alias", m.attr("weight").toTensor());
   m.define("def forward(self, x, s: int):\n    return " + body + "\n");
   return m;
 }
@@ -74,6 +76,20 @@ TEST(TransposedConv, SplitGivesTheTransposedConvolution) {
     EXPECT_EQ(got.size(2), 2 * x.size(2));
     EXPECT_LT(largest_difference(got, want), 1e-4 * want.abs().max().item<double>()) << shape;
   }
+}
+
+// The weight's memory is reordered in place unless another tensor of the
+// module uses it too.
+TEST(TransposedConv, TensorsSharingTheWeightsMemoryKeepTheirValues) {
+  torch::manual_seed(6);
+  torch::jit::Module m = module_with(24, 16, std::string(kStrideTwo) + " + self.alias.sum()", true);
+  torch::jit::Module reference = m.clone();
+  const torch::Tensor before = m.attr("alias").toTensor().clone();
+  ASSERT_EQ(split_transposed_convolutions(m), 1);
+  EXPECT_TRUE(torch::equal(m.attr("alias").toTensor(), before));
+  const torch::Tensor x = torch::randn({1, 24, 4, 5});
+  const torch::Tensor want = run(reference, x);
+  EXPECT_LT(largest_difference(run(m, x), want), 1e-4 * want.abs().max().item<double>());
 }
 
 TEST(TransposedConv, ArgumentsKnownOnlyAtRunTimeAreCheckedAtEachCall) {
