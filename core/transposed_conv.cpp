@@ -234,10 +234,12 @@ std::set<const void *> storages_of_other_tensors(const torch::jit::Module &modul
 }
 
 /// Replaces the call `n` by colorize::conv_transpose2d_phases with the same
-/// arguments.
+/// arguments. Its output keeps the type a new node's output has, Tensor.
+/// (Value::setType() is not called: it refers to c10::DynamicType, whose
+/// type information LibTorch does not export, which a build with
+/// UndefinedBehaviorSanitizer's vptr check cannot then load.)
 void replace_call(Graph &graph, Node *n) {
   Node *split = graph.create(kSplit, n->inputs(), 1);
-  split->output()->setType(n->output()->type());
   split->insertBefore(n);
   n->output()->replaceAllUsesWith(split->output());
   n->destroy();
