@@ -59,9 +59,9 @@ struct LoadOptions {
   /// With LibTorch 1.x on the CPU, stride-2 transposed convolutions (a
   /// U-Net's decoder) run as four ordinary convolutions with their weights
   /// reordered at load: the same result up to float rounding, and the
-  /// standard 54 M U-Net's forward pass at 512x256 takes 0.3 s less on 2
-  /// cores (bench/README.md). LibTorch 2 needs no such help. Off only to
-  /// compare.
+  /// standard 54 M U-Net's first forward passes at three shapes take about
+  /// half as long on 2 cores (bench/README.md). LibTorch 2 needs no such
+  /// help. Off only to compare.
   bool split_transposed_convolutions = true;
 };
 
