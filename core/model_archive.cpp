@@ -1,11 +1,14 @@
 #include "model_archive.h"
 
+#include <fcntl.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -123,23 +126,50 @@ void require_metadata(const std::string &path, const std::string &metadata) {
 }
 
 Bytes read_checked_archive(const std::string &path) {
-  // Mapped, not read: the pages come from the page cache, so a 218 MB model
-  // costs no second 218 MB of fresh memory besides the copy LibTorch makes of
-  // its tensors. A file truncated in place while it loads would fault (SIGBUS);
-  // model files are replaced whole (written elsewhere, then renamed).
+  // Mapped, not read: the pages come from the page cache, and a tensor
+  // LibTorch reads in place (mapped_tensors.h) is never copied. Private and
+  // writable, so that a write into such a tensor changes only this process's
+  // copy of its page (the file is opened for reading only). A file truncated
+  // in place while mapped would fault (SIGBUS); model files are replaced
+  // whole (written elsewhere, then renamed).
+  const int fd = g_open(path.c_str(), O_RDONLY | O_CLOEXEC, 0);
   GError *error = nullptr;
-  GMappedFile *file = g_mapped_file_new(path.c_str(), FALSE, &error);
+  GMappedFile *file = fd < 0 ? nullptr : g_mapped_file_new_from_fd(fd, TRUE, &error);
   if (!file) {
-    const std::string why = error->message;
-    g_error_free(error);
+    const std::string why = error ? error->message : path + ": " + g_strerror(errno);
+    if (error) g_error_free(error);
+    if (fd >= 0) g_close(fd, nullptr);
     throw ModelError(why);
   }
+  g_close(fd, nullptr);
   Bytes bytes(g_mapped_file_get_bytes(file));
   g_mapped_file_unref(file);
   const std::string_view mapping = view(bytes);
   check_archive(mapping, path);
   release_pages(mapping, 0, mapping.size());
   return bytes;
+}
+
+std::vector<StoredEntry> stored_tensor_entries(std::string_view bytes) {
+  std::vector<StoredEntry> entries;
+  zip_source_t *source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, nullptr);
+  std::unique_ptr<zip_t, ZipCloser> zip(source ? zip_open_from_source(source, ZIP_RDONLY, nullptr) : nullptr);
+  if (!zip) {
+    if (source) zip_source_free(source);
+    return entries;
+  }
+  const zip_int64_t count = zip_get_num_entries(zip.get(), 0);
+  for (zip_int64_t i = 0; i < count; ++i) {
+    zip_stat_t stat;
+    if (zip_stat_index(zip.get(), zip_uint64_t(i), ZIP_FL_ENC_RAW, &stat) != 0) continue;
+    const std::string_view name = stat.name ? stat.name : "";
+    const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) && stat.comp_method == ZIP_CM_STORE &&
+                        (stat.valid & ZIP_STAT_SIZE) && !((stat.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+                                                          stat.encryption_method != ZIP_EM_NONE);
+    if (stored && is_storage_entry(name))
+      entries.push_back({std::string(name.substr(name.find('/') + 1)), stat.size});
+  }
+  return entries;
 }
 
 void release_pages(std::string_view mapping, size_t offset, size_t length) {

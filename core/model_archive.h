@@ -9,9 +9,11 @@
 #include <glib.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace colorize::detail {
 
@@ -30,7 +32,8 @@ struct BytesUnref {
 using Bytes = std::unique_ptr<GBytes, BytesUnref>;
 
 /// The bytes of the model file at `path`, mapped into memory (no copy is
-/// made of them: a 54 M-parameter model is 218 MB) and checked.
+/// made of them: a 54 M-parameter model is 218 MB) and checked. The mapping
+/// is private and writable: writes stay in this process.
 Bytes read_checked_archive(const std::string &path);
 
 inline std::string_view view(const Bytes &bytes) {
@@ -38,6 +41,16 @@ inline std::string_view view(const Bytes &bytes) {
   const void *data = g_bytes_get_data(bytes.get(), &size);
   return {static_cast<const char *>(data), size};
 }
+
+/// A tensor storage entry of an archive, stored without compression or
+/// encryption, so that its bytes in the file are the tensor's.
+struct StoredEntry {
+  std::string name;  // inside the archive's top folder: "data/<n>"
+  uint64_t size;
+};
+
+/// The stored tensor storage entries of the checked archive `bytes`.
+std::vector<StoredEntry> stored_tensor_entries(std::string_view bytes);
 
 /// Gives back the memory pages that lie wholly inside bytes [offset, offset +
 /// length) of a mapping returned by read_checked_archive(): they leave the

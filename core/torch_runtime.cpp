@@ -12,10 +12,10 @@
 
 #include <torch/cuda.h>
 #include <ATen/Parallel.h>
-#include <caffe2/serialize/read_adapter_interface.h>
 #include <torch/script.h>
 
 #include "colorize/error.h"
+#include "mapped_tensors.h"
 #include "model_archive.h"
 #include "model_guard.h"
 #include "runtime.h"
@@ -71,39 +71,29 @@ std::string not_torchscript(const std::string &path, const std::string &reason) 
   return path + ": not a TorchScript model file (" + reason + ")";
 }
 
-/// LibTorch reads the archive from the bytes model_guard checked, not from
-/// the file again.
-class BytesReader : public caffe2::serialize::ReadAdapterInterface {
- public:
-  explicit BytesReader(detail::Bytes bytes) : bytes_(std::move(bytes)), view_(detail::view(bytes_)) {}
-  size_t size() const override { return view_.size(); }
-  size_t read(uint64_t pos, void *buf, size_t n, const char * /*what*/) const override {
-    if (pos >= view_.size()) return 0;
-    n = std::min<size_t>(n, view_.size() - pos);
-    std::memcpy(buf, view_.data() + pos, n);
-    detail::release_pages(view_, pos, n);
-    return n;
-  }
-
- private:
-  detail::Bytes bytes_;
-  std::string_view view_;
-};
-
-torch::jit::Module load_archive(const std::string &path, detail::Bytes checked, std::string &metadata) {
-  auto reader = std::make_shared<BytesReader>(std::move(checked));
-
-  torch::jit::ExtraFilesMap extra{{kMetadataFileName, ""}};
-  torch::jit::Module module;
+torch::jit::Module load_from(std::shared_ptr<detail::ArchiveReader> reader, const std::string &path,
+                             torch::jit::ExtraFilesMap &extra) {
   try {
     // Load on the CPU; the module is moved to its device afterwards, so an
     // archive saved from a GPU loads on a CPU-only machine.
-    module = torch::jit::load(reader, torch::Device(torch::kCPU), extra);
+    return torch::jit::load(std::move(reader), torch::Device(torch::kCPU), extra);
   } catch (const c10::Error &e) {
     throw ModelError(not_torchscript(path, short_reason(e)));
   } catch (const std::exception &e) {
     throw ModelError(not_torchscript(path, e.what()));
   }
+}
+
+/// LibTorch reads the archive from the bytes model_guard checked, not from
+/// the file again; with `map_weights`, its tensors stay in those bytes.
+torch::jit::Module load_archive(const std::string &path, detail::Bytes checked, bool map_weights,
+                                std::string &metadata) {
+  torch::jit::ExtraFilesMap extra{{kMetadataFileName, ""}};
+  detail::Bytes again(map_weights ? g_bytes_ref(checked.get()) : nullptr);
+  auto reader = std::make_shared<detail::ArchiveReader>(std::move(checked), map_weights);
+  torch::jit::Module module = load_from(reader, path, extra);
+  if (map_weights && reader->attach(module) < 0)
+    module = load_from(std::make_shared<detail::ArchiveReader>(std::move(again), false), path, extra);
   metadata = extra[kMetadataFileName];
   detail::require_metadata(path, metadata);
   if (!module.find_method("forward"))
@@ -281,7 +271,7 @@ class TorchRuntime final : public detail::Runtime {
   std::unique_ptr<detail::Network> load(const std::string &path, detail::Bytes checked,
                                         const LoadOptions &options) const override {
     std::string metadata;
-    torch::jit::Module module = load_archive(path, std::move(checked), metadata);
+    torch::jit::Module module = load_archive(path, std::move(checked), options.map_weights, metadata);
     ModelInfo info = parse_model_info(metadata, path);
     const torch::Device device = torch_device(options.device);
     prepare(module, path, device, options);

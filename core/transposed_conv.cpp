@@ -2,6 +2,8 @@
 // (transposed_conv.h).
 #include "transposed_conv.h"
 
+#include "mapped_tensors.h"
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -55,14 +57,17 @@ void write_phases(const at::Tensor &weight, float *dst) {
 /// Reorders weights into their phase kernels in their own memory, through
 /// one scratch copy reused from weight to weight: fresh memory would cost
 /// the kernel's zeroing of every page, more than the copy. A weight whose
-/// memory other tensors of the module also use (`shared`) gets new memory.
+/// memory other tensors of the module also use (`shared`) gets new memory,
+/// and so does one read in place from the model file (mapped_tensors.h),
+/// whose pages a write would copy one by one.
 class PhaseReorder {
  public:
   explicit PhaseReorder(std::set<const void *> shared) : shared_(std::move(shared)) {}
 
   at::Tensor operator()(const at::Tensor &weight) {
     const int64_t in = weight.size(0), out = weight.size(1);
-    if (!weight.is_contiguous() || shared_.count(weight.storage().unsafeGetStorageImpl())) {
+    if (!weight.is_contiguous() || shared_.count(weight.storage().unsafeGetStorageImpl()) ||
+        is_mapped(weight.storage())) {
       at::Tensor phases = at::empty({2, 2, out, in, 2, 2}, weight.options());
       write_phases(weight.contiguous(), phases.data_ptr<float>());
       return phases;

@@ -63,6 +63,14 @@ struct LoadOptions {
   /// half as long on 2 cores (bench/README.md). LibTorch 2 needs no such
   /// help. Off only to compare.
   bool split_transposed_convolutions = true;
+  /// Tensors stored uncompressed in the file, as TorchScript writes them,
+  /// are used where the file is mapped instead of being copied out: loading
+  /// the standard 54 M U-Net then fills no fresh memory with its 218 MB of
+  /// weights. The file must then not be rewritten in place (truncated or
+  /// overwritten, rather than replaced by a rename) while the model is in
+  /// use: a truncated file stops the process (SIGBUS). Off: every tensor
+  /// is copied at load, as LibTorch does.
+  bool map_weights = true;
 };
 
 /// Reads and validates the colorize.json of the model file at `path`
