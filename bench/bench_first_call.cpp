@@ -1,7 +1,8 @@
 // First forward at each new input shape, per model file and load mode
 // (core's default, the simple executor; the same with stride-2 transposed
-// convolutions left whole; LibTorch's profiling executor that re-optimises
-// for every shape), all in one process.
+// convolutions left whole; the same with the weights copied out of the file
+// instead of read where it is mapped; LibTorch's profiling executor that
+// re-optimises for every shape), all in one process.
 // Usage: bench-first-call [--threads N] [--rounds N] [--python-unet SCRIPT DIR] MODEL.pt...
 // --python-unet writes the standard Pix2Pix U-Net twice into DIR: built by
 // colorize-train's code (unet-standard.pt), and written with torch.nn in
@@ -52,10 +53,16 @@ double time_forward(const colorize::Model &model, int rows, int cols) {
 using Times = std::array<double, 5>;
 
 /// How a round loads each model: core's default, then each alternative.
-enum class Mode { Simple, Unsplit, PerShape };
-constexpr Mode kModes[] = {Mode::Simple, Mode::Unsplit, Mode::PerShape};
+enum class Mode { Simple, Unsplit, Copied, PerShape };
+constexpr Mode kModes[] = {Mode::Simple, Mode::Unsplit, Mode::Copied, Mode::PerShape};
 const char *name(Mode mode) {
-  return mode == Mode::Simple ? "simple" : mode == Mode::Unsplit ? "unsplit" : "per-shape";
+  switch (mode) {
+    case Mode::Simple: return "simple";
+    case Mode::Unsplit: return "unsplit";
+    case Mode::Copied: return "copied";
+    case Mode::PerShape: break;
+  }
+  return "per-shape";
 }
 
 Times time_model(const std::string &path, Mode mode, int threads) {
@@ -63,6 +70,7 @@ Times time_model(const std::string &path, Mode mode, int threads) {
   options.device = colorize::Device::Cpu;
   options.optimize_per_shape = mode == Mode::PerShape;
   options.split_transposed_convolutions = mode != Mode::Unsplit;
+  options.map_weights = mode != Mode::Copied;
   colorize::set_cpu_threads(threads);
   const auto t0 = Clock::now();
   const colorize::Model model = colorize::Model::load(path, options);

@@ -1,6 +1,7 @@
 // libcolorize-torch's runtime (runtime.h): model loading and the raw
-// network call. With model_guard.cpp, torch_huge_pages.cpp and
-// transposed_conv.cpp, the only files of core that include LibTorch.
+// network call. With mapped_tensors.cpp, model_guard.cpp,
+// torch_huge_pages.cpp and transposed_conv.cpp, the only files of core that
+// include LibTorch.
 #include "colorize/torch_device.h"
 
 #include <algorithm>
