@@ -4,6 +4,8 @@
 // where it compresses them.
 #include <gtest/gtest.h>
 
+#include <glib.h>
+#include <torch/custom_class.h>
 #include <torch/script.h>
 #include <zip.h>
 
@@ -35,8 +37,29 @@ struct Loaded {
   std::string_view mapping;
 };
 
-Loaded load_mapped(const std::string &path) {
-  colorize::detail::Bytes bytes = read_checked_archive(path);
+/// A class of C++ objects a module can hold, whose tensor the search for
+/// tensors cannot see.
+struct Holder : torch::CustomClassHolder {
+  explicit Holder(at::Tensor t) : tensor(std::move(t)) {}
+  at::Tensor tensor;
+};
+
+TORCH_LIBRARY(colorize_mapped_test, m) {
+  m.class_<Holder>("Holder").def_pickle(
+      [](const c10::intrusive_ptr<Holder> &self) { return self->tensor; },
+      [](at::Tensor t) { return c10::make_intrusive<Holder>(std::move(t)); });
+}
+
+/// The file at `path` mapped as read_checked_archive() maps it, unchecked.
+colorize::detail::Bytes map_unchecked(const std::string &path) {
+  GMappedFile *file = g_mapped_file_new(path.c_str(), FALSE, nullptr);
+  colorize::detail::Bytes bytes(g_mapped_file_get_bytes(file));
+  g_mapped_file_unref(file);
+  return bytes;
+}
+
+Loaded load_mapped(const std::string &path, bool checked = true) {
+  colorize::detail::Bytes bytes = checked ? read_checked_archive(path) : map_unchecked(path);
   const std::string_view mapping = colorize::detail::view(bytes);
   auto reader = std::make_shared<ArchiveReader>(std::move(bytes), true);
   torch::jit::Module module = torch::jit::load(reader, torch::Device(torch::kCPU));
@@ -107,6 +130,19 @@ TEST(MappedTensors, CompressedTensorsAreCopied) {
     EXPECT_FALSE(is_mapped(tensor.storage())) << name;
     EXPECT_FALSE(inside(tensor, got.mapping)) << name;
   }
+}
+
+// A module holding an object whose insides the search does not see: attach()
+// says so, and the module must be loaded again with its tensors copied.
+TEST(MappedTensors, AttachRefusesModulesItCannotSearchWhole) {
+  TempDir dir;
+  torch::jit::Module m("__torch__.Holding");
+  m.register_parameter("weight", torch::randn({64}), false);
+  m.register_attribute("holder", c10::getCustomClassType<c10::intrusive_ptr<Holder>>(),
+                       c10::IValue(c10::make_intrusive<Holder>(torch::randn({64}))));
+  m.define("def forward(self, x):\n    return x * self.weight\n");
+  m.save(dir.file("holding.pt"));
+  EXPECT_EQ(load_mapped(dir.file("holding.pt"), false).attached, -1);
 }
 
 // Through Model::load: mapped or copied, the same colours, for a plain file
